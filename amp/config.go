@@ -1,0 +1,106 @@
+package amp
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// DefaultTimeout is the time limit of one query when Config.Timeout is zero.
+// It is the default of KEDA's prometheus scaler.
+const DefaultTimeout = 3 * time.Second
+
+// MaxResponseSize is the largest response body, in bytes, that a query reads.
+// A larger body fails with KindResponse.
+const MaxResponseSize = 8 << 20
+
+// Config configures a Client.
+type Config struct {
+	// ServerAddress is an AMP workspace URL
+	// (https://aps-workspaces.<region>.amazonaws.com/workspaces/<id>) or a
+	// plain Prometheus base URL such as http://prometheus:9090. Trailing
+	// slashes are allowed. Queries go to <ServerAddress>/api/v1/query.
+	ServerAddress string
+	// HTTPClient sends the queries. Nil means http.DefaultClient. For AMP its
+	// Transport should be a *sigv4.RoundTripper.
+	HTTPClient *http.Client
+	// Timeout limits each query, including reading the response. Zero means
+	// DefaultTimeout.
+	Timeout time.Duration
+}
+
+// Validate reports the first missing or invalid field.
+//
+// ServerAddress must be an absolute http or https URL with a host and
+// without user info, query or fragment. User info is rejected because
+// errors and logs repeat the address. A host of the form
+// aps-workspaces.<region>.amazonaws.com must also pass ParseWorkspaceURL.
+func (c Config) Validate() error {
+	if c.ServerAddress == "" {
+		return errors.New("amp: server address is empty; set Config.ServerAddress to the workspace URL or the Prometheus base URL")
+	}
+	u, err := url.Parse(c.ServerAddress)
+	if err != nil {
+		return fmt.Errorf("amp: invalid server address %q: %w", c.ServerAddress, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("amp: invalid server address %q: scheme must be http or https", c.ServerAddress)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("amp: invalid server address %q: host is missing", c.ServerAddress)
+	}
+	if u.User != nil {
+		return fmt.Errorf("amp: invalid server address %s: remove the user info and set credentials on HTTPClient's transport", u.Redacted())
+	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return fmt.Errorf("amp: invalid server address %q: remove the query and fragment", c.ServerAddress)
+	}
+	if isWorkspaceHost(u.Hostname()) {
+		if _, err := ParseWorkspaceURL(c.ServerAddress); err != nil {
+			return err
+		}
+	}
+	if c.Timeout < 0 {
+		return fmt.Errorf("amp: invalid timeout %s: must be zero (for %s) or positive", c.Timeout, DefaultTimeout)
+	}
+	return nil
+}
+
+// isWorkspaceHost reports whether host looks like an AMP endpoint, so that
+// Validate holds it to the workspace URL form.
+func isWorkspaceHost(host string) bool {
+	host = strings.ToLower(host)
+	return strings.HasPrefix(host, "aps-workspaces") &&
+		(strings.HasSuffix(host, ".amazonaws.com") || strings.HasSuffix(host, ".amazonaws.com.cn"))
+}
+
+// Client runs instant queries against the Prometheus HTTP API of an AMP
+// workspace or a Prometheus-compatible server. It is safe for concurrent use.
+type Client struct {
+	queryURL string
+	http     *http.Client
+	timeout  time.Duration
+}
+
+// NewClient validates cfg and returns a Client that uses it.
+func NewClient(cfg Config) (*Client, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+
+	c := &Client{
+		queryURL: strings.TrimRight(cfg.ServerAddress, "/") + "/api/v1/query",
+		http:     cfg.HTTPClient,
+		timeout:  cfg.Timeout,
+	}
+	if c.http == nil {
+		c.http = http.DefaultClient
+	}
+	if c.timeout == 0 {
+		c.timeout = DefaultTimeout
+	}
+	return c, nil
+}

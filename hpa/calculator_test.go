@@ -1,0 +1,203 @@
+package hpa
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func durationPtr(d time.Duration) *time.Duration { return &d }
+
+func TestSpecValidate(t *testing.T) {
+	negative := -0.5
+	tests := []struct {
+		name    string
+		spec    Spec
+		wantErr string
+	}{
+		{"valid: min 1 max 5", Spec{MinReplicas: 1, MaxReplicas: 5}, ""},
+		{"invalid: min 0", Spec{MinReplicas: 0, MaxReplicas: 5}, "minReplicas 0"},
+		{"invalid: max below min", Spec{MinReplicas: 3, MaxReplicas: 2}, "maxReplicas 2 is below minReplicas 3"},
+		{"invalid: negative tolerance", Spec{MinReplicas: 1, MaxReplicas: 2, Tolerance: &negative}, "tolerance -0.5"},
+		{"invalid: negative window", Spec{MinReplicas: 1, MaxReplicas: 2, DownscaleStabilizationWindow: durationPtr(-time.Second)}, "window -1s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.spec.Validate()
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("Validate() = %v, want an error containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// step is one point of a timeline: at t0+at the metric reads value and the
+// target has current replicas; the calculator must return want and reason.
+type step struct {
+	at      time.Duration
+	value   float64
+	current int32
+	want    int32
+	reason  Reason
+}
+
+func runTimeline(t *testing.T, spec Spec, steps []step) {
+	t.Helper()
+	c, err := NewCalculator(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2025, 1, 22, 9, 0, 0, 0, time.UTC)
+	for _, s := range steps {
+		r := Replicas{Current: s.current, Status: s.current, Ready: s.current}
+		m := Metric{Name: "s0-prometheus", Type: AverageValueMetricType, Value: s.value, Target: 50}
+		d, err := c.Recommend(t0.Add(s.at), []Metric{m}, r)
+		if err != nil {
+			t.Fatalf("t0+%v: Recommend() error = %v", s.at, err)
+		}
+		if d.DesiredReplicas != s.want || d.Reason() != s.reason {
+			t.Errorf("t0+%v: value %v, current %d: got %d (%s), want %d (%s)\n%s",
+				s.at, s.value, s.current, d.DesiredReplicas, d.Reason(), s.want, s.reason, d.Explain())
+		}
+	}
+}
+
+func TestRecommendTimelines(t *testing.T) {
+	t.Run("scale up: worked example 140 over 2 replicas", func(t *testing.T) {
+		runTimeline(t, Spec{MinReplicas: 1, MaxReplicas: 5}, []step{
+			{at: 0, value: 140, current: 2, want: 3, reason: ReasonDesiredWithinRange},
+		})
+	})
+	t.Run("scale up: clamped to maxReplicas", func(t *testing.T) {
+		runTimeline(t, Spec{MinReplicas: 1, MaxReplicas: 5}, []step{
+			{at: 0, value: 320, current: 3, want: 5, reason: ReasonTooManyReplicas},
+		})
+	})
+	t.Run("scale up: limited to twice the current count", func(t *testing.T) {
+		runTimeline(t, Spec{MinReplicas: 1, MaxReplicas: 100}, []step{
+			{at: 0, value: 1000, current: 5, want: 10, reason: ReasonScaleUpLimit},
+			{at: time.Minute, value: 1000, current: 10, want: 20, reason: ReasonDesiredWithinRange},
+		})
+	})
+	t.Run("scale up: limit is at least 4 replicas", func(t *testing.T) {
+		runTimeline(t, Spec{MinReplicas: 1, MaxReplicas: 100}, []step{
+			{at: 0, value: 1000, current: 1, want: 4, reason: ReasonScaleUpLimit},
+		})
+	})
+	t.Run("scale down: clamped to minReplicas", func(t *testing.T) {
+		runTimeline(t, Spec{MinReplicas: 2, MaxReplicas: 5, DownscaleStabilizationWindow: durationPtr(0)}, []step{
+			{at: 0, value: 10, current: 3, want: 2, reason: ReasonTooFewReplicas},
+		})
+	})
+	t.Run("scale down: held by the 600 s window until the high proposal is older", func(t *testing.T) {
+		runTimeline(t, Spec{MinReplicas: 1, MaxReplicas: 5, DownscaleStabilizationWindow: durationPtr(600 * time.Second)}, []step{
+			{at: 0, value: 320, current: 5, want: 5, reason: ReasonTooManyReplicas},
+			{at: 1 * time.Minute, value: 120, current: 5, want: 5, reason: ReasonTooManyReplicas},
+			{at: 9 * time.Minute, value: 120, current: 5, want: 5, reason: ReasonTooManyReplicas},
+			// The proposal of 7 is exactly 600 s old here and still counts.
+			{at: 10 * time.Minute, value: 120, current: 5, want: 5, reason: ReasonTooManyReplicas},
+			{at: 11 * time.Minute, value: 120, current: 5, want: 3, reason: ReasonDesiredWithinRange},
+		})
+	})
+	t.Run("scale down: without a window follows the metric at once", func(t *testing.T) {
+		runTimeline(t, Spec{MinReplicas: 1, MaxReplicas: 5, DownscaleStabilizationWindow: durationPtr(0)}, []step{
+			{at: 0, value: 240, current: 5, want: 5, reason: ReasonDesiredWithinRange},
+			{at: time.Minute, value: 60, current: 5, want: 2, reason: ReasonDesiredWithinRange},
+		})
+	})
+	t.Run("scale down: stabilized below maxReplicas", func(t *testing.T) {
+		runTimeline(t, Spec{MinReplicas: 1, MaxReplicas: 10}, []step{
+			{at: 0, value: 200, current: 4, want: 4, reason: ReasonDesiredWithinRange},
+			{at: time.Minute, value: 60, current: 4, want: 4, reason: ReasonScaleDownStabilized},
+		})
+	})
+	t.Run("out of range: current above max comes down to max", func(t *testing.T) {
+		runTimeline(t, Spec{MinReplicas: 1, MaxReplicas: 5}, []step{
+			{at: 0, value: 1000, current: 8, want: 5, reason: ReasonTooManyReplicas},
+		})
+	})
+	t.Run("out of range: current below min comes up to min", func(t *testing.T) {
+		runTimeline(t, Spec{MinReplicas: 3, MaxReplicas: 5}, []step{
+			{at: 0, value: 0, current: 1, want: 3, reason: ReasonTooFewReplicas},
+		})
+	})
+}
+
+func TestRecommendZeroReplicasDisablesScaling(t *testing.T) {
+	c, err := NewCalculator(Spec{MinReplicas: 1, MaxReplicas: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.Recommend(time.Unix(0, 0), []Metric{{Type: AverageValueMetricType, Value: 500, Target: 50}}, Replicas{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.DesiredReplicas != 0 {
+		t.Errorf("DesiredReplicas = %d, want 0", d.DesiredReplicas)
+	}
+	if n := len(c.Recommendations()); n != 0 {
+		t.Errorf("history has %d entries, want 0", n)
+	}
+}
+
+func TestRecommendErrorsLeaveHistoryUnchanged(t *testing.T) {
+	c, err := NewCalculator(Spec{MinReplicas: 1, MaxReplicas: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Replicas{Current: 2, Status: 2, Ready: 2}
+	if _, err := c.Recommend(time.Unix(0, 0), nil, r); !errors.Is(err, ErrNoMetrics) {
+		t.Errorf("Recommend(no metrics) error = %v, want ErrNoMetrics", err)
+	}
+	good := Metric{Name: "a", Type: AverageValueMetricType, Value: 100, Target: 50}
+	bad := Metric{Name: "b", Type: AverageValueMetricType, Value: 100, Target: 0}
+	if _, err := c.Recommend(time.Unix(0, 0), []Metric{good, bad}, r); !errors.Is(err, ErrInvalidMetric) {
+		t.Errorf("Recommend(invalid metric) error = %v, want ErrInvalidMetric", err)
+	}
+	if n := len(c.Recommendations()); n != 0 {
+		t.Errorf("history has %d entries after errors, want 0", n)
+	}
+}
+
+func TestRecommendTakesLargestProposal(t *testing.T) {
+	c, err := NewCalculator(Spec{MinReplicas: 1, MaxReplicas: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics := []Metric{
+		{Name: "low", Type: AverageValueMetricType, Value: 60, Target: 50},
+		{Name: "high", Type: ValueMetricType, Value: 300, Target: 150},
+	}
+	d, err := c.Recommend(time.Unix(0, 0), metrics, Replicas{Current: 3, Status: 3, Ready: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Proposed != 6 || d.DesiredReplicas != 6 {
+		t.Errorf("Proposed, DesiredReplicas = %d, %d, want 6, 6\n%s", d.Proposed, d.DesiredReplicas, d.Explain())
+	}
+}
+
+func TestStabilizationHistoryStaysBounded(t *testing.T) {
+	c, err := NewCalculator(Spec{MinReplicas: 1, MaxReplicas: 5, DownscaleStabilizationWindow: durationPtr(5 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(0, 0)
+	m := []Metric{{Type: AverageValueMetricType, Value: 100, Target: 50}}
+	for i := range 1000 {
+		if _, err := c.Recommend(t0.Add(time.Duration(i)*15*time.Second), m, Replicas{Current: 2, Status: 2, Ready: 2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 5 minutes of 15 s polls is 21 records inside the window plus one reused.
+	if n := len(c.Recommendations()); n > 22 {
+		t.Errorf("history has %d entries, want at most 22", n)
+	}
+}

@@ -1,0 +1,164 @@
+package promql
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/prometheus/prometheus/promql/parser"
+)
+
+// queryParser accepts experimental functions and fill modifiers, so that a query using them is
+// reported as experimental rather than as a syntax error. It is safe for concurrent use.
+var queryParser = parser.NewParser(parser.Options{
+	EnableExperimentalFunctions: true,
+	EnableBinopFillModifiers:    true,
+})
+
+// Check parses query and reports whether an instant query of it returns exactly one value.
+// It never panics: a query that does not parse gives CardinalityUnknown and one "syntax"
+// problem per parse error, located where the parser found it.
+func Check(query string) Report {
+	expr, err := queryParser.ParseExpr(query)
+	if err != nil {
+		return syntaxReport(query, err)
+	}
+
+	c := classifier{query: query}
+	v := c.classify(expr)
+	report := Report{
+		Query:       query,
+		Cardinality: v.cardinality(),
+		Reason:      c.reportReason(v),
+		Node:        v.node,
+	}
+
+	if p, ok := c.cardinalityProblem(expr, v); ok {
+		report.Problems = append(report.Problems, p)
+	}
+	report.Problems = append(report.Problems, featureProblems(query, expr)...)
+	slices.SortStableFunc(report.Problems, func(a, b Problem) int { return a.Start - b.Start })
+	return report
+}
+
+func syntaxReport(query string, err error) Report {
+	var parseErrs parser.ParseErrors
+	if !errors.As(err, &parseErrs) || len(parseErrs) == 0 {
+		parseErrs = parser.ParseErrors{{Err: err}}
+	}
+
+	report := Report{
+		Query:  query,
+		Reason: "the query is not valid PromQL: " + parseErrs[0].Err.Error(),
+	}
+	for _, pe := range parseErrs {
+		report.Problems = append(report.Problems, newProblem(query, CheckSyntax, SeverityError,
+			int(pe.PositionRange.Start), int(pe.PositionRange.End),
+			"the query is not valid PromQL: "+pe.Err.Error(), ""))
+	}
+	return report
+}
+
+func (c classifier) reportReason(v verdict) string {
+	if v.typ == parser.ValueTypeMatrix {
+		return fmt.Sprintf("%s is a range vector", c.snippet(v.node))
+	}
+	return v.reason()
+}
+
+// cardinalityProblem returns the one-value or may-be-empty problem for the verdict, if any.
+func (c classifier) cardinalityProblem(expr parser.Expr, v verdict) (Problem, bool) {
+	query := c.query
+	span := v.node.PositionRange()
+	start, end := int(span.Start), int(span.End)
+
+	switch v.cardinality() {
+	case CardinalityMany:
+		message := v.reason() + ". The query can therefore return several series (for example one per pod), but a scaler needs exactly one value"
+		return newProblem(query, CheckOneValue, SeverityError, start, end, message, sumFix(query, expr)), true
+	case CardinalityRange:
+		message := fmt.Sprintf("%s is a range vector, so an instant query returns a matrix of samples instead of one value; wrap it in a function such as rate or avg_over_time and aggregate the result", c.snippet(v.node))
+		return newProblem(query, CheckOneValue, SeverityError, start, end, message, rangeFix(query, expr)), true
+	case CardinalityString:
+		message := fmt.Sprintf("the query returns the string %s, not a number", c.snippet(v.node))
+		return newProblem(query, CheckOneValue, SeverityError, start, end, message, ""), true
+	case CardinalityScalar:
+		message := fmt.Sprintf("%s, which this package reads as the value, but KEDA's prometheus scaler fails to decode a scalar result; vector(...) returns the same value as a series", v.reason())
+		return newProblem(query, CheckScalarResult, SeverityInfo, start, end, message, vectorFix(query, expr)), true
+	case CardinalityAtMostOne:
+		message := fmt.Sprintf("%s. The query returns no series when %s, and KEDA reads an empty result as 0 when ignoreNullValues is true (its default) and as an error otherwise.", v.reason(), v.emptyWhen)
+		return newProblem(query, CheckMayBeEmpty, SeverityWarning, start, end, message, orVectorFix(query, expr, v)), true
+	default:
+		return Problem{}, false
+	}
+}
+
+// featureProblems reports functions, aggregations and modifiers that not every
+// Prometheus-compatible server accepts.
+func featureProblems(query string, expr parser.Expr) []Problem {
+	var problems []Problem
+	add := func(n parser.Node, check string, severity Severity, message string) {
+		span := n.PositionRange()
+		problems = append(problems, newProblem(query, check, severity, int(span.Start), int(span.End), message, ""))
+	}
+
+	parser.Inspect(expr, func(node parser.Node, _ []parser.Node) error {
+		switch n := node.(type) {
+		case *parser.Call:
+			if n.Func.Experimental {
+				add(n, CheckExperimental, SeverityWarning, fmt.Sprintf("the function %s is experimental: Prometheus accepts it only with --enable-feature=promql-experimental-functions, and other Prometheus-compatible services can reject it", n.Func.Name))
+			}
+		case *parser.AggregateExpr:
+			if n.Op.IsExperimentalAggregator() {
+				add(n, CheckExperimental, SeverityWarning, fmt.Sprintf("the aggregation %s is experimental: Prometheus accepts it only with --enable-feature=promql-experimental-functions, and other Prometheus-compatible services can reject it", n.Op))
+			}
+		case *parser.BinaryExpr:
+			if m := n.VectorMatching; m != nil && (m.FillValues.LHS != nil || m.FillValues.RHS != nil) {
+				add(n, CheckExperimental, SeverityWarning, "fill modifiers are experimental: Prometheus accepts them only with --enable-feature=promql-binop-fill-modifiers, and other Prometheus-compatible services can reject them")
+			}
+		case *parser.VectorSelector:
+			if modifier := rangeModifier(n); modifier != "" {
+				add(n, CheckCompatibility, SeverityInfo, fmt.Sprintf("the %s modifier needed --enable-feature=promql-extended-range-selectors before Prometheus enabled it by default, so an older server or another Prometheus-compatible service can reject it", modifier))
+			}
+		}
+		return nil
+	})
+	return problems
+}
+
+func rangeModifier(n *parser.VectorSelector) string {
+	switch {
+	case n.Anchored:
+		return "anchored"
+	case n.Smoothed:
+		return "smoothed"
+	default:
+		return ""
+	}
+}
+
+// newProblem builds a problem, clamping the span to the query and locating its start.
+func newProblem(query, check string, severity Severity, start, end int, message, fix string) Problem {
+	start = min(max(start, 0), len(query))
+	end = min(max(end, start), len(query))
+	line, column := position(query, start)
+	return Problem{
+		Check:    check,
+		Severity: severity,
+		Start:    start,
+		End:      end,
+		Line:     line,
+		Column:   column,
+		Message:  message,
+		Fix:      fix,
+	}
+}
+
+// position returns the 1-based line and rune column of a byte offset.
+func position(query string, offset int) (line, column int) {
+	before := query[:offset]
+	lineStart := strings.LastIndexByte(before, '\n') + 1
+	return strings.Count(before, "\n") + 1, utf8.RuneCountInString(before[lineStart:]) + 1
+}

@@ -1,0 +1,188 @@
+package scaler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/promscaler/promscaler/hpa"
+)
+
+// KEDA's defaults for a ScaledObject.
+const (
+	DefaultPollingInterval = 30 * time.Second
+	DefaultCooldownPeriod  = 300 * time.Second
+	DefaultMaxReplicaCount = 100
+)
+
+// Source returns the current value of one trigger's metric at now.
+type Source interface {
+	Value(ctx context.Context, now time.Time) (float64, error)
+}
+
+// Target is the workload whose replica count the scaler sets.
+type Target interface {
+	// Replicas returns the workload's current, existing and ready replicas.
+	Replicas(ctx context.Context) (hpa.Replicas, error)
+	// SetReplicas sets the workload's replica count.
+	SetReplicas(ctx context.Context, replicas int32) error
+}
+
+// Clock is the time source of the loop. SystemClock is the wall clock;
+// tests and simulations pass their own.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+// SystemClock is the Clock of the time package.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// After returns time.After(d).
+func (SystemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// Trigger is one metric that drives the workload, like an entry of a
+// ScaledObject's spec.triggers.
+type Trigger struct {
+	// Name identifies the trigger in decisions and logs. Empty means
+	// "s<index>-prometheus", the metric name KEDA gives the HPA.
+	Name   string
+	Source Source
+	// MetricType is AverageValue (KEDA's default, used when empty) or Value.
+	MetricType hpa.MetricType
+	// Threshold is the HPA target: the value per replica for AverageValue,
+	// the total value for Value. It must be at least 0.001.
+	Threshold float64
+	// ActivationThreshold is the value the metric must exceed for the
+	// trigger to be active. Zero means any positive value activates.
+	ActivationThreshold float64
+}
+
+// Config describes one scaled workload. Fields follow the KEDA ScaledObject
+// spec; zero values take KEDA's defaults where the field says so.
+type Config struct {
+	// Name identifies the scaler in logs, e.g. "default/sample-app".
+	Name     string
+	Triggers []Trigger
+	Target   Target
+	// PollingInterval is the time between polls; 0 means 30 s.
+	PollingInterval time.Duration
+	// CooldownPeriod is how long all triggers must stay inactive before a
+	// workload with MinReplicaCount 0 goes to 0 replicas; nil means 300 s.
+	CooldownPeriod *time.Duration
+	// MinReplicaCount is the lowest count; 0 allows scaling to zero.
+	MinReplicaCount int32
+	// MaxReplicaCount is the highest count; 0 means 100.
+	MaxReplicaCount int32
+	// Tolerance and DownscaleStabilizationWindow are passed to the HPA
+	// calculator; nil takes the Kubernetes defaults (0.1 and 300 s).
+	Tolerance                    *float64
+	DownscaleStabilizationWindow *time.Duration
+	// Clock defaults to SystemClock.
+	Clock Clock
+	// Logger receives one record per poll at debug level and every error at
+	// error level; nil discards.
+	Logger *slog.Logger
+	// OnDecision, if set, is called after every poll with its decision.
+	OnDecision func(Decision)
+}
+
+func (c Config) pollingInterval() time.Duration {
+	if c.PollingInterval == 0 {
+		return DefaultPollingInterval
+	}
+	return c.PollingInterval
+}
+
+func (c Config) cooldownPeriod() time.Duration {
+	if c.CooldownPeriod == nil {
+		return DefaultCooldownPeriod
+	}
+	return *c.CooldownPeriod
+}
+
+func (c Config) maxReplicaCount() int32 {
+	if c.MaxReplicaCount == 0 {
+		return DefaultMaxReplicaCount
+	}
+	return c.MaxReplicaCount
+}
+
+// Validate reports the first setting that cannot work, naming the field and
+// its value.
+func (c Config) Validate() error {
+	if len(c.Triggers) == 0 {
+		return errors.New("scaler: no triggers; add at least one trigger with a source and a threshold")
+	}
+	for i, t := range c.Triggers {
+		if err := t.validate(i); err != nil {
+			return err
+		}
+	}
+	if c.Target == nil {
+		return errors.New("scaler: target is nil; set the workload to scale")
+	}
+	if c.PollingInterval < 0 {
+		return fmt.Errorf("scaler: pollingInterval %v is negative; use a positive interval such as %v", c.PollingInterval, DefaultPollingInterval)
+	}
+	if c.CooldownPeriod != nil && *c.CooldownPeriod < 0 {
+		return fmt.Errorf("scaler: cooldownPeriod %v is negative; use 0 or more", *c.CooldownPeriod)
+	}
+	if c.MinReplicaCount < 0 {
+		return fmt.Errorf("scaler: minReplicaCount %d is negative; use 0 or more", c.MinReplicaCount)
+	}
+	if c.maxReplicaCount() < 1 || c.maxReplicaCount() < c.MinReplicaCount {
+		return fmt.Errorf("scaler: maxReplicaCount %d must be at least 1 and at least minReplicaCount %d", c.MaxReplicaCount, c.MinReplicaCount)
+	}
+	return c.hpaSpec().Validate()
+}
+
+func (t Trigger) validate(i int) error {
+	name := t.name(i)
+	if t.Source == nil {
+		return fmt.Errorf("scaler: trigger %q: source is nil; set the query source", name)
+	}
+	switch t.metricType() {
+	case hpa.AverageValueMetricType, hpa.ValueMetricType:
+	default:
+		return fmt.Errorf("scaler: trigger %q: metricType %q is not supported; use %q or %q", name, t.MetricType, hpa.AverageValueMetricType, hpa.ValueMetricType)
+	}
+	if math.IsNaN(t.Threshold) || math.IsInf(t.Threshold, 0) || t.Threshold < 0.001 {
+		return fmt.Errorf("scaler: trigger %q: threshold %v must be a number of at least 0.001, the smallest target the HPA accepts", name, t.Threshold)
+	}
+	if math.IsNaN(t.ActivationThreshold) || math.IsInf(t.ActivationThreshold, 0) {
+		return fmt.Errorf("scaler: trigger %q: activationThreshold %v must be a finite number", name, t.ActivationThreshold)
+	}
+	return nil
+}
+
+func (t Trigger) name(i int) string {
+	if t.Name == "" {
+		return fmt.Sprintf("s%d-prometheus", i)
+	}
+	return t.Name
+}
+
+func (t Trigger) metricType() hpa.MetricType {
+	if t.MetricType == "" {
+		return hpa.AverageValueMetricType
+	}
+	return t.MetricType
+}
+
+// hpaSpec is the HPA that KEDA creates for the ScaledObject: its minimum is
+// at least 1 because KEDA itself handles zero replicas.
+func (c Config) hpaSpec() hpa.Spec {
+	return hpa.Spec{
+		MinReplicas:                  max(c.MinReplicaCount, 1),
+		MaxReplicas:                  c.maxReplicaCount(),
+		Tolerance:                    c.Tolerance,
+		DownscaleStabilizationWindow: c.DownscaleStabilizationWindow,
+	}
+}
