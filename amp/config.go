@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -42,6 +43,9 @@ func (c Config) Validate() error {
 	if c.ServerAddress == "" {
 		return errors.New("amp: server address is empty; set Config.ServerAddress to the workspace URL or the Prometheus base URL")
 	}
+	if !strings.Contains(c.ServerAddress, "://") {
+		return fmt.Errorf("amp: invalid server address %q: the scheme is missing; write the URL in full, for example %q", c.ServerAddress, "https://"+c.ServerAddress)
+	}
 	u, err := url.Parse(c.ServerAddress)
 	if err != nil {
 		return fmt.Errorf("amp: invalid server address %q: %w", c.ServerAddress, err)
@@ -51,6 +55,14 @@ func (c Config) Validate() error {
 	}
 	if u.Host == "" {
 		return fmt.Errorf("amp: invalid server address %q: host is missing", c.ServerAddress)
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("amp: invalid server address %q: port %q is not a number from 1 to 65535", c.ServerAddress, port)
+		}
+	}
+	if api := apiPathSuffix(u.Path); api != "" {
+		return fmt.Errorf("amp: invalid server address %q: remove %q, because the client appends /api/v1/query itself", c.ServerAddress, api)
 	}
 	if u.User != nil {
 		return fmt.Errorf("amp: invalid server address %s: remove the user info and set credentials on HTTPClient's transport", u.Redacted())
@@ -67,6 +79,18 @@ func (c Config) Validate() error {
 		return fmt.Errorf("amp: invalid timeout %s: must be zero (for %s) or positive", c.Timeout, DefaultTimeout)
 	}
 	return nil
+}
+
+// apiPathSuffix returns the trailing API path of an address that already
+// points into the query API, such as "/api/v1/query", or "".
+func apiPathSuffix(path string) string {
+	path = strings.TrimRight(path, "/")
+	for _, suffix := range []string{"/api/v1/query", "/api/v1/query_range", "/api/v1"} {
+		if strings.HasSuffix(path, suffix) {
+			return suffix
+		}
+	}
+	return ""
 }
 
 // isWorkspaceHost reports whether host looks like an AMP endpoint, so that

@@ -43,6 +43,9 @@ type Error struct {
 	Message string
 	// Err is the underlying cause, if any.
 	Err error
+	// URL is the query endpoint that returned the response, or "" when no
+	// response arrived (the cause in Err then names the URL).
+	URL string
 }
 
 // Error returns a message such as
@@ -65,6 +68,9 @@ func (e *Error) Error() string {
 		b.WriteString(": " + e.Message)
 	case e.Err != nil:
 		b.WriteString(": " + e.Err.Error())
+	}
+	if e.Kind == KindNotFound && e.URL != "" {
+		b.WriteString("; " + e.URL + " does not exist: set the server address to the workspace URL or the Prometheus base URL, without /api/v1")
 	}
 	return b.String()
 }

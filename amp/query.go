@@ -86,7 +86,12 @@ func (c *Client) Query(ctx context.Context, query string, ts time.Time) (*Result
 			Message:    fmt.Sprintf("response body exceeds %d bytes (8 MiB); narrow the query so that it returns fewer series", MaxResponseSize),
 		}
 	}
-	return decodeResponse(resp, body)
+	result, err := decodeResponse(resp, body)
+	var qerr *Error
+	if errors.As(err, &qerr) {
+		qerr.URL = c.queryURL
+	}
+	return result, err
 }
 
 func (c *Client) newQueryRequest(ctx context.Context, query string, ts time.Time) (*http.Request, error) {

@@ -191,7 +191,7 @@ func TestQueryErrorKinds(t *testing.T) {
 		},
 		{
 			name: "fails: plain 404 page", status: 404, body: "404 page not found\n",
-			wantKind: KindNotFound, wantString: `amp: query failed: 404 not found: "404 page not found"`,
+			wantKind: KindNotFound, wantString: `amp: query failed: 404 not found: "404 page not found"; {URL}/api/v1/query does not exist: set the server address to the workspace URL or the Prometheus base URL, without /api/v1`,
 		},
 		{
 			name: "fails: HTML 502 from proxy", status: 502, header: map[string]string{"Content-Type": "text/html"},
@@ -255,7 +255,7 @@ func TestQueryErrorKinds(t *testing.T) {
 			assert.Equal(t, tt.wantType, qerr.Type, "Type")
 			assert.Contains(t, qerr.Message, tt.wantText, "Message")
 			if tt.wantString != "" {
-				assert.Equal(t, tt.wantString, err.Error())
+				assert.Equal(t, strings.ReplaceAll(tt.wantString, "{URL}", srv.URL), err.Error())
 			}
 		})
 	}

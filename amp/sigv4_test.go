@@ -44,9 +44,7 @@ func newSigningWorkspace(t *testing.T) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var verr *sigv4.VerifyError
 		if err := verifier.Verify(r); errors.As(err, &verr) {
-			w.Header().Set("X-Amzn-ErrorType", verr.Code)
-			w.WriteHeader(http.StatusForbidden)
-			fmt.Fprintf(w, `{"message":%q}`, verr.Message)
+			verr.WriteResponse(w)
 			return
 		}
 		if r.URL.Path != "/workspaces/ws-1/api/v1/query" {

@@ -25,7 +25,11 @@ func NewSource(client *Client, query string, opts promql.ReduceOptions) (*Source
 	if client == nil {
 		return nil, errors.New("amp: client is nil; create one with NewClient")
 	}
-	if report := promql.Check(query); !report.OK() {
+	report := promql.Check(query)
+	switch {
+	case report.Cardinality == promql.CardinalityUnknown:
+		return nil, fmt.Errorf("amp: query %q is not valid PromQL:\n%s", query, report.Render())
+	case !report.OK():
 		return nil, fmt.Errorf("amp: query %q cannot be a scaling metric because it may not return exactly one value:\n%s", query, report.Render())
 	}
 	return &Source{client: client, query: query, opts: opts}, nil

@@ -27,7 +27,10 @@ func TestNewSourceChecksQuery(t *testing.T) {
 		{name: "rejects: nil client", query: oneValueQuery, wantErrs: []string{"amp: client is nil"}},
 		{name: "rejects: one series per pod", client: client, query: `rate(http_requests_total[5m])`,
 			wantErrs: []string{`amp: query "rate(http_requests_total[5m])" cannot be a scaling metric`, "error[one-value]", "fix: "}},
-		{name: "rejects: syntax error", client: client, query: `sum(rate(x[5m])`, wantErrs: []string{"error[syntax]"}},
+		{name: "rejects: syntax error", client: client, query: `sum(rate(x[5m])`,
+			wantErrs: []string{`amp: query "sum(rate(x[5m])" is not valid PromQL`, "error[syntax]: the query is not valid PromQL: unclosed left parenthesis"}},
+		{name: "rejects: empty query", client: client, query: ``,
+			wantErrs: []string{`amp: query "" is not valid PromQL`, "no expression found in input"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

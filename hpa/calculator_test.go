@@ -96,7 +96,7 @@ func TestRecommendTimelines(t *testing.T) {
 			{at: 0, value: 10, current: 3, want: 2, reason: ReasonTooFewReplicas},
 		})
 	})
-	t.Run("scale down: held by the 600 s window until the high proposal is older", func(t *testing.T) {
+	t.Run("scale down: held by 600 s window", func(t *testing.T) {
 		runTimeline(t, Spec{MinReplicas: 1, MaxReplicas: 5, DownscaleStabilizationWindow: durationPtr(600 * time.Second)}, []step{
 			{at: 0, value: 320, current: 5, want: 5, reason: ReasonTooManyReplicas},
 			{at: 1 * time.Minute, value: 120, current: 5, want: 5, reason: ReasonTooManyReplicas},

@@ -8,7 +8,7 @@ import (
 )
 
 // A Deployment runs 2 pods, the query returns 140 and the threshold is 50
-// per pod: the HPA asks for ceil(140 / 50) = 3 replicas.
+// per pod: the HPA computes ceil(140 / 50) = 3 replicas.
 func Example() {
 	calc, err := hpa.NewCalculator(hpa.Spec{MinReplicas: 1, MaxReplicas: 5})
 	if err != nil {
@@ -31,8 +31,8 @@ func Example() {
 	// desired replicas: 3 (current 2, DesiredWithinRange)
 }
 
-// A proposal above maxReplicas is clamped, and the explanation says which
-// limit applied.
+// A proposal above maxReplicas is clamped, and the explanation names the
+// limit that applied.
 func ExampleDecision_Explain() {
 	calc, err := hpa.NewCalculator(hpa.Spec{MinReplicas: 1, MaxReplicas: 5})
 	if err != nil {

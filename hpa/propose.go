@@ -6,7 +6,8 @@ import (
 	"math"
 )
 
-// MetricType is how a metric's target is read, with the autoscaling/v2 names.
+// MetricType selects the rule that compares a metric with its target; the
+// values are the autoscaling/v2 names.
 type MetricType string
 
 const (
@@ -21,7 +22,7 @@ const (
 // ratio within 10 % of 1 changes nothing.
 const DefaultTolerance = 0.1
 
-// Metric is one external metric as the HPA sees it: the current value of a
+// Metric is one external metric as the HPA receives it: the current value of a
 // query and the target it is compared with (KEDA's threshold).
 type Metric struct {
 	// Name identifies the metric in explanations, e.g. "s0-prometheus".
@@ -48,7 +49,7 @@ type Replicas struct {
 	Ready int32
 }
 
-// Proposal is the replica count one metric asks for, with the numbers behind it.
+// Proposal is the replica count that one metric requests, with the numbers behind it.
 type Proposal struct {
 	Metric Metric
 	// ValueMilli and TargetMilli are Value and Target in milli-units, as
@@ -72,7 +73,7 @@ type Proposal struct {
 // ErrInvalidMetric is wrapped by Propose errors for metrics the HPA cannot use.
 var ErrInvalidMetric = errors.New("invalid metric")
 
-// Propose computes the replica count that metric m asks for, given the
+// Propose computes the replica count that metric m requests, given the
 // target's replicas and the tolerance, as the controller's replica calculator
 // does for external metrics.
 func Propose(m Metric, r Replicas, tolerance float64) (Proposal, error) {

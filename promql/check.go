@@ -19,7 +19,7 @@ var queryParser = parser.NewParser(parser.Options{
 
 // Check parses query and reports whether an instant query of it returns exactly one value.
 // It never panics: a query that does not parse gives CardinalityUnknown and one "syntax"
-// problem per parse error, located where the parser found it.
+// problem, located at the parser's first error.
 func Check(query string) Report {
 	expr, err := queryParser.ParseExpr(query)
 	if err != nil {
@@ -53,11 +53,13 @@ func syntaxReport(query string, err error) Report {
 		Query:  query,
 		Reason: "the query is not valid PromQL: " + parseErrs[0].Err.Error(),
 	}
-	for _, pe := range parseErrs {
-		report.Problems = append(report.Problems, newProblem(query, CheckSyntax, SeverityError,
-			int(pe.PositionRange.Start), int(pe.PositionRange.End),
-			"the query is not valid PromQL: "+pe.Err.Error(), ""))
-	}
+	// Only the first parse error is reported: the parser's later errors
+	// follow from it, such as "no arguments for aggregate expression" after
+	// an unclosed parenthesis, and would point at correct text.
+	first := parseErrs[0]
+	report.Problems = append(report.Problems, newProblem(query, CheckSyntax, SeverityError,
+		int(first.PositionRange.Start), int(first.PositionRange.End),
+		"the query is not valid PromQL: "+first.Err.Error(), ""))
 	return report
 }
 

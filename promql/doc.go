@@ -19,8 +19,9 @@
 //
 // The classification is sound: a verdict of [CardinalityOne] or [CardinalityAtMostOne] means that
 // the Prometheus engine cannot return more than one series for any data. When a rule cannot prove
-// that, the verdict is [CardinalityMany]. Each verdict carries a reason that names the node
-// responsible for it.
+// that, the verdict is [CardinalityMany]. One exception is known: histogram_quantile and
+// histogram_fraction over sum by (le) assume that native histogram series carry no le label.
+// Each verdict carries a reason that names the node responsible for it.
 //
 // A [Report] lists [Problem] values with a check name, a severity, a byte span and a suggested
 // rewrite of the whole query that itself passes the check:

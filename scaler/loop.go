@@ -13,7 +13,7 @@ import (
 	"github.com/promscaler/promscaler/hpa"
 )
 
-// Action says what a poll did to the workload.
+// Action is the change a poll made to the workload.
 type Action string
 
 const (
@@ -58,7 +58,7 @@ type Decision struct {
 	// HPA is the calculator's decision when Action is ActionHPA or
 	// ActionCooldown, nil otherwise.
 	HPA *hpa.Decision
-	// Err is why the poll failed, nil on success.
+	// Err is the error that failed the poll, nil on success.
 	Err error
 }
 
@@ -86,9 +86,20 @@ func (d Decision) Explain() string {
 	case ActionIdle:
 		b.WriteString("no trigger active: staying at 0 replicas")
 	case ActionNone:
-		fmt.Fprintf(&b, "no change: %v", d.Err)
+		b.WriteString(d.failureSummary())
 	}
 	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// failureSummary explains a failed poll without repeating trigger errors
+// that Explain has already listed.
+func (d Decision) failureSummary() string {
+	for _, t := range d.Triggers {
+		if t.Err != nil {
+			return "no change: a trigger failed"
+		}
+	}
+	return fmt.Sprintf("no change: %v", d.Err)
 }
 
 // Scaler polls a workload's triggers and sets its replica count. Create one

@@ -121,6 +121,12 @@ func TestStepTimelines(t *testing.T) {
 			{at: 2 * time.Minute, value: 140, want: 3, action: ActionHPA},
 		})
 	})
+	t.Run("activation: negative threshold counts zero as active", func(t *testing.T) {
+		cfg := guideConfig()
+		cfg.MinReplicaCount = 0
+		cfg.Triggers[0].ActivationThreshold = -1
+		runPolls(t, cfg, 0, []poll{{at: 0, value: 0, want: 1, action: ActionActivate}})
+	})
 	t.Run("activation: from zero to minReplicaCount", func(t *testing.T) {
 		cfg := guideConfig()
 		cfg.MinReplicaCount = 2
@@ -261,5 +267,26 @@ func TestSimulatedClockWithSpeedup(t *testing.T) {
 	got := <-clock.After(time.Minute) // 10 ms of real time
 	if want := t0.Add(time.Minute); !got.Equal(want) || !clock.Now().Equal(want) {
 		t.Errorf("After(1m) fired at %v, clock reads %v, want %v", got, clock.Now(), want)
+	}
+}
+
+func TestDecisionExplainFailure(t *testing.T) {
+	clock := NewSimulatedClock(t0, 0)
+	failing := sourceFunc(func(context.Context, time.Time) (float64, error) {
+		return 0, errors.New("connection refused")
+	})
+	s, err := New(Config{Triggers: []Trigger{{Source: failing, Threshold: 50}}, Target: NewMemoryTarget(2, clock), Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.Step(context.Background(), clock.Now())
+	if err == nil {
+		t.Fatal("Step() error = nil, want the source's error")
+	}
+
+	got := d.Explain()
+	want := "s0-prometheus: failed: connection refused\nno change: a trigger failed"
+	if got != want {
+		t.Errorf("Explain() = %q, want %q", got, want)
 	}
 }

@@ -28,8 +28,7 @@ func newFakeWorkspace() *httptest.Server {
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var verr *sigv4.VerifyError
 		if err := verifier.Verify(r); errors.As(err, &verr) {
-			w.Header().Set("X-Amzn-ErrorType", verr.Code)
-			http.Error(w, verr.Message, http.StatusForbidden)
+			verr.WriteResponse(w)
 			return
 		}
 		fmt.Fprint(w, `{"status":"success"}`)

@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -79,6 +80,26 @@ type VerifyError struct {
 // Error returns the code and the message.
 func (e *VerifyError) Error() string {
 	return e.Code + ": " + e.Message
+}
+
+// WriteResponse answers the rejected request as AMP does: status 403 (500
+// for CodeInternalFailure), the code in the x-amzn-ErrorType header and
+// {"message": ...} as the JSON body. Clients such as amp.Client read the
+// code and message back from that response.
+func (e *VerifyError) WriteResponse(w http.ResponseWriter) {
+	body, err := json.Marshal(map[string]string{"message": e.Message})
+	if err != nil {
+		body = []byte(`{"message":"request rejected"}`)
+	}
+
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("x-amzn-ErrorType", e.Code)
+	status := http.StatusForbidden
+	if e.Code == CodeInternalFailure {
+		status = http.StatusInternalServerError
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
 }
 
 // authorization is the parsed Authorization header.

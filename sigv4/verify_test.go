@@ -1,14 +1,18 @@
 package sigv4
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 const testTarget = "http://prometheus.example:9090/workspaces/ws-1/api/v1/query"
@@ -207,5 +211,29 @@ func TestVerifyMalformedCredentialHidesKey(t *testing.T) {
 
 	if err == nil || strings.Contains(err.Error(), testAccessKey) {
 		t.Errorf("Verify() = %v, want an error that does not repeat the access key", err)
+	}
+}
+
+func TestVerifyErrorWriteResponse(t *testing.T) {
+	tests := []struct {
+		name       string
+		err        *VerifyError
+		wantStatus int
+	}{
+		{"rejected signature: 403", &VerifyError{Code: CodeInvalidSignature, Message: `signature "x" does not match`}, http.StatusForbidden},
+		{"broken verifier: 500", &VerifyError{Code: CodeInternalFailure, Message: "no region"}, http.StatusInternalServerError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			tt.err.WriteResponse(rec)
+
+			assert.Equal(t, tt.wantStatus, rec.Code)
+			assert.Equal(t, tt.err.Code, rec.Header().Get("X-Amzn-ErrorType"))
+			assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
+			var body map[string]string
+			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))
+			assert.Equal(t, map[string]string{"message": tt.err.Message}, body)
+		})
 	}
 }

@@ -1,7 +1,7 @@
 // Command quickstart runs a ScaledObject's autoscaling loop end to end on
 // this machine: an embedded Prometheus-compatible server with the real
 // PromQL engine serves as an Amazon Managed Prometheus workspace,
-// checks every request's SigV4 signature, and answers the scaler's query.
+// checks every request's SigV4 signature, and evaluates the scaler's query.
 // No AWS account and no cluster are needed; every address is 127.0.0.1.
 //
 // The scaler uses the values of this ScaledObject: a prometheus trigger
@@ -165,6 +165,12 @@ func runScaler(ctx context.Context, out io.Writer, opts options, start time.Time
 	}
 
 	fmt.Fprintf(out, "Query: %s\n", goodQuery)
+	report := promql.Check(goodQuery)
+	fmt.Fprintf(out, "Static check: returns %s", report.Cardinality)
+	for _, p := range report.Problems {
+		fmt.Fprintf(out, "; %s[%s], fix: %s", p.Severity, p.Check, p.Fix)
+	}
+	fmt.Fprintln(out)
 	fmt.Fprintln(out, "Trigger: threshold 50, activationThreshold 0; replicas 1..5; polling every 60s; scale-down stabilization 600s")
 	if opts.speedup > 0 {
 		fmt.Fprintf(out, "Time runs %gx faster than real time: each 60s polling interval takes %v.\n\n",

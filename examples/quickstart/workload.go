@@ -33,7 +33,7 @@ func newWorkload(storage *promserver.Storage, target *scaler.MemoryTarget, start
 }
 
 // loadAt returns the connection count at t: load changes on whole minutes, so
-// a 1 m window that ends on a poll sees one level only.
+// a 1 m window that ends on a poll contains one level only.
 func (w *workload) loadAt(t time.Time) int {
 	if !t.After(w.start) {
 		return w.load[0]

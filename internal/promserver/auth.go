@@ -2,7 +2,6 @@ package promserver
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -40,7 +39,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) bool {
 	}
 	s.cfg.Logger.Warn("promserver: authentication failed", "method", r.Method, "path", r.URL.Path,
 		"code", failure.Code, "error", failure.Message)
-	writeAuthError(w, failure)
+	failure.WriteResponse(w)
 	return false
 }
 
@@ -58,17 +57,4 @@ func bufferBody(w http.ResponseWriter, r *http.Request) error {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	return nil
-}
-
-func writeAuthError(w http.ResponseWriter, failure *sigv4.VerifyError) {
-	body, _ := json.Marshal(map[string]string{"message": failure.Message})
-
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("x-amzn-ErrorType", failure.Code)
-	status := http.StatusForbidden
-	if failure.Code == sigv4.CodeInternalFailure {
-		status = http.StatusInternalServerError
-	}
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
 }
