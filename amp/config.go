@@ -43,33 +43,36 @@ func (c Config) Validate() error {
 	if c.ServerAddress == "" {
 		return errors.New("amp: server address is empty; set Config.ServerAddress to the workspace URL or the Prometheus base URL")
 	}
+	shown := redactAddress(c.ServerAddress)
 	if !strings.Contains(c.ServerAddress, "://") {
-		return fmt.Errorf("amp: invalid server address %q: the scheme is missing; write the URL in full, for example %q", c.ServerAddress, "https://"+c.ServerAddress)
+		return fmt.Errorf("amp: invalid server address %q: the scheme is missing; write the URL in full, for example %q", shown, "https://"+shown)
 	}
+
 	u, err := url.Parse(c.ServerAddress)
 	if err != nil {
-		return fmt.Errorf("amp: invalid server address %q: %w", c.ServerAddress, err)
+		return fmt.Errorf("amp: invalid server address %q: the URL does not parse; check its host and port", shown)
+	}
+	if u.User != nil {
+		return fmt.Errorf("amp: invalid server address %s: remove the user info and set credentials on HTTPClient's transport", shown)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("amp: invalid server address %q: scheme must be http or https", c.ServerAddress)
+		return fmt.Errorf("amp: invalid server address %q: scheme must be http or https", shown)
 	}
 	if u.Host == "" {
-		return fmt.Errorf("amp: invalid server address %q: host is missing", c.ServerAddress)
+		return fmt.Errorf("amp: invalid server address %q: host is missing", shown)
 	}
 	if port := u.Port(); port != "" {
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return fmt.Errorf("amp: invalid server address %q: port %q is not a number from 1 to 65535", c.ServerAddress, port)
+			return fmt.Errorf("amp: invalid server address %q: port %q is not a number from 1 to 65535", shown, port)
 		}
 	}
 	if api := apiPathSuffix(u.Path); api != "" {
-		return fmt.Errorf("amp: invalid server address %q: remove %q, because the client appends /api/v1/query itself", c.ServerAddress, api)
-	}
-	if u.User != nil {
-		return fmt.Errorf("amp: invalid server address %s: remove the user info and set credentials on HTTPClient's transport", u.Redacted())
+		return fmt.Errorf("amp: invalid server address %q: remove %q, because the client appends /api/v1/query itself", shown, api)
 	}
 	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		return fmt.Errorf("amp: invalid server address %q: remove the query and fragment", c.ServerAddress)
+		return fmt.Errorf("amp: invalid server address %q: remove the query and fragment", shown)
 	}
+
 	if isWorkspaceHost(u.Hostname()) {
 		if _, err := ParseWorkspaceURL(c.ServerAddress); err != nil {
 			return err
@@ -79,6 +82,33 @@ func (c Config) Validate() error {
 		return fmt.Errorf("amp: invalid timeout %s: must be zero (for %s) or positive", c.Timeout, DefaultTimeout)
 	}
 	return nil
+}
+
+// redactAddress returns raw with the password of any user info replaced by
+// "xxxxx", even when raw does not parse as a URL, so errors can quote it.
+func redactAddress(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+
+	rest := raw
+	prefix := ""
+	if i := strings.Index(raw, "://"); i >= 0 {
+		prefix, rest = raw[:i+3], raw[i+3:]
+	}
+	authority := rest
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority = rest[:i]
+	}
+	at := strings.LastIndex(authority, "@")
+	if at < 0 {
+		return raw
+	}
+	user := authority[:at]
+	if i := strings.Index(user, ":"); i >= 0 {
+		user = user[:i] + ":xxxxx"
+	}
+	return prefix + user + rest[at:]
 }
 
 // apiPathSuffix returns the trailing API path of an address that already

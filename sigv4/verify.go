@@ -82,7 +82,7 @@ func (e *VerifyError) Error() string {
 	return e.Code + ": " + e.Message
 }
 
-// WriteResponse answers the rejected request as AMP does: status 403 (500
+// WriteResponse writes the rejection as AMP does: status 403 (500
 // for CodeInternalFailure), the code in the x-amzn-ErrorType header and
 // {"message": ...} as the JSON body. Clients such as amp.Client read the
 // code and message back from that response.
