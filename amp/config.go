@@ -43,34 +43,34 @@ func (c Config) Validate() error {
 	if c.ServerAddress == "" {
 		return errors.New("amp: server address is empty; set Config.ServerAddress to the workspace URL or the Prometheus base URL")
 	}
-	shown := redactAddress(c.ServerAddress)
+	redacted := redactAddress(c.ServerAddress)
 	if !strings.Contains(c.ServerAddress, "://") {
-		return fmt.Errorf("amp: invalid server address %q: the scheme is missing; write the URL in full, for example %q", shown, "https://"+shown)
+		return fmt.Errorf("amp: invalid server address %q: the scheme is missing; write the URL in full, for example %q", redacted, "https://"+redacted)
 	}
 
 	u, err := url.Parse(c.ServerAddress)
 	if err != nil {
-		return fmt.Errorf("amp: invalid server address %q: the URL does not parse; check its host and port", shown)
+		return fmt.Errorf("amp: invalid server address %q: the URL does not parse; check its host and port", redacted)
 	}
 	if u.User != nil {
-		return fmt.Errorf("amp: invalid server address %s: remove the user info and set credentials on HTTPClient's transport", shown)
+		return fmt.Errorf("amp: invalid server address %s: remove the user info and set credentials on HTTPClient's transport", redacted)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("amp: invalid server address %q: scheme must be http or https", shown)
+		return fmt.Errorf("amp: invalid server address %q: scheme must be http or https", redacted)
 	}
 	if u.Host == "" {
-		return fmt.Errorf("amp: invalid server address %q: host is missing", shown)
+		return fmt.Errorf("amp: invalid server address %q: host is missing", redacted)
 	}
 	if port := u.Port(); port != "" {
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return fmt.Errorf("amp: invalid server address %q: port %q is not a number from 1 to 65535", shown, port)
+			return fmt.Errorf("amp: invalid server address %q: port %q is not a number from 1 to 65535", redacted, port)
 		}
 	}
 	if api := apiPathSuffix(u.Path); api != "" {
-		return fmt.Errorf("amp: invalid server address %q: remove %q, because the client appends /api/v1/query itself", shown, api)
+		return fmt.Errorf("amp: invalid server address %q: remove %q, because the client appends /api/v1/query itself", redacted, api)
 	}
 	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		return fmt.Errorf("amp: invalid server address %q: remove the query and fragment", shown)
+		return fmt.Errorf("amp: invalid server address %q: remove the query and fragment", redacted)
 	}
 
 	if isWorkspaceHost(u.Hostname()) {

@@ -42,7 +42,7 @@
 //     HTML page from a proxy, and Message quotes its start.
 //
 // A 401, 403 or 429 status is classified by the status, whatever the body
-// says. Otherwise the Prometheus errorType decides, and without one, the
+// contains. Otherwise the Prometheus errorType decides, and without one, the
 // status: 400 bad data, 404 not found, 422 execution, 5xx unavailable, and
 // any other status KindResponse.
 //

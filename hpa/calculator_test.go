@@ -38,8 +38,8 @@ func TestSpecValidate(t *testing.T) {
 	}
 }
 
-// step is one point of a timeline: at t0+at the metric reads value and the
-// target has current replicas; the calculator must return want and reason.
+// step is one point of a timeline. At t0+at the metric reads value and the
+// target has current replicas, and the calculator must return want and reason.
 type step struct {
 	at      time.Duration
 	value   float64

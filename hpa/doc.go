@@ -6,7 +6,7 @@
 //
 //  1. Propose: each metric proposes a replica count from its usage ratio.
 //     For an AverageValue target the ratio is value / (target × replicas) and
-//     the proposal is ceil(value / target); for a Value target the ratio is
+//     the proposal is ceil(value / target). For a Value target the ratio is
 //     value / target and the proposal is ceil(ratio × ready replicas). A ratio
 //     inside the tolerance band [1 - tolerance, 1 + tolerance] (default 0.1,
 //     both ends inclusive) proposes the current count. The largest proposal

@@ -8,8 +8,8 @@ import (
 // SimulatedClock is a Clock whose time moves only when a timer from After
 // fires or Advance is called, so a run of the loop is reproducible to the
 // millisecond. With a speedup above 0 each timer also waits d / speedup of
-// real time, which replays hours of scaling in seconds; with 0 it fires at
-// once. It is safe for concurrent use.
+// real time, so hours of scaling replay in seconds. With 0 it fires at once.
+// It is safe for concurrent use.
 type SimulatedClock struct {
 	mu      sync.Mutex
 	now     time.Time

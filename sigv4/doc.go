@@ -22,9 +22,9 @@
 //
 // # Verifying
 //
-// A Verifier does what an AWS front end does with the Authorization header:
-// it checks the credential scope, the access key, the session token and the
-// clock skew, then recomputes the signature over the signed headers, the
+// A Verifier checks the Authorization header as an AWS front end does. It
+// checks the credential scope, the access key, the session token and the
+// clock skew. Then it recomputes the signature over the signed headers, the
 // method, path, query and body. Fake AMP servers in tests use it to reject
 // what AMP would reject, with the same error types (VerifyError.Code).
 package sigv4

@@ -1,6 +1,6 @@
 // Package promserver serves the Prometheus HTTP query API from memory, with
 // the PromQL engine of Prometheus (github.com/prometheus/prometheus/promql)
-// doing the evaluation. It stands in for an Amazon Managed Service for
+// doing the evaluation. It serves as an Amazon Managed Service for
 // Prometheus (AMP) workspace in examples and tests that run with no AWS
 // account.
 //
