@@ -25,10 +25,11 @@
 // duration such as 30s. Responses use the JSON envelope of the Prometheus
 // HTTP API.
 //
-// Failures carry the errorType of the Prometheus HTTP API: bad_data with
-// status 400 for invalid parameters and queries that do not parse, execution
-// with 422 for queries that fail, timeout and canceled with 503, and internal
-// with 500 for storage failures. Prometheus itself sends 499 for canceled.
+// Failures carry the errorType of the Prometheus HTTP API. Invalid
+// parameters and queries that do not parse are bad_data with status 400, and
+// queries that fail are execution with 422. Timeout and canceled use 503,
+// and storage failures are internal with 500. Prometheus itself sends 499
+// for canceled.
 // An unknown path is a 404 and a method other than GET or POST a 405, both
 // with a JSON error body.
 //
