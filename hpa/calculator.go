@@ -3,270 +3,237 @@ package hpa
 import (
 	"errors"
 	"fmt"
-	"math"
 	"time"
 )
 
-// DefaultDownscaleStabilizationWindow is the controller's default
-// --horizontal-pod-autoscaler-downscale-stabilization window.
-const DefaultDownscaleStabilizationWindow = 5 * time.Minute
-
-// Scale-up limit without behavior: at most max(2 × current, 4) replicas.
+// Production values of the scale-up limit without behavior:
+// max(2 × current, 4) replicas per decision.
 const (
 	scaleUpLimitFactor  = 2
 	scaleUpLimitMinimum = 4
 )
 
-// Spec is the part of a HorizontalPodAutoscaler that decides replica counts.
-type Spec struct {
-	// MinReplicas is the lowest count the calculator returns; at least 1.
-	MinReplicas int32
-	// MaxReplicas is the highest count the calculator returns; at least
-	// MinReplicas.
-	MaxReplicas int32
-	// Tolerance is the half-width of the band around a usage ratio of 1 in
-	// which nothing changes. Nil means DefaultTolerance.
-	Tolerance *float64
-	// DownscaleStabilizationWindow is how far back scale-down recommendations
-	// are remembered. Nil means DefaultDownscaleStabilizationWindow; zero
-	// turns stabilization off.
-	DownscaleStabilizationWindow *time.Duration
-}
-
-// Validate reports the first field of s that the HPA would reject.
-func (s Spec) Validate() error {
-	if s.MinReplicas < 1 {
-		return fmt.Errorf("hpa: minReplicas %d is below 1; KEDA handles scaling to zero, so set at least 1", s.MinReplicas)
-	}
-	if s.MaxReplicas < s.MinReplicas {
-		return fmt.Errorf("hpa: maxReplicas %d is below minReplicas %d; raise maxReplicas or lower minReplicas", s.MaxReplicas, s.MinReplicas)
-	}
-	if t := s.Tolerance; t != nil && (*t < 0 || math.IsNaN(*t) || math.IsInf(*t, 0)) {
-		return fmt.Errorf("hpa: tolerance %v is invalid; use a finite value of 0 or more, such as %v", *t, DefaultTolerance)
-	}
-	if w := s.DownscaleStabilizationWindow; w != nil && *w < 0 {
-		return fmt.Errorf("hpa: downscale stabilization window %v is negative; use 0 to turn it off", *w)
-	}
-	return nil
-}
-
-func (s Spec) tolerance() float64 {
-	if s.Tolerance == nil {
-		return DefaultTolerance
-	}
-	return *s.Tolerance
-}
-
-func (s Spec) downscaleWindow() time.Duration {
-	if s.DownscaleStabilizationWindow == nil {
-		return DefaultDownscaleStabilizationWindow
-	}
-	return *s.DownscaleStabilizationWindow
-}
-
-// Reason is the Kubernetes condition reason that explains a decision.
-type Reason string
-
-// Reasons of the AbleToScale and ScalingLimited conditions.
-const (
-	ReasonDesiredWithinRange  Reason = "DesiredWithinRange"
-	ReasonTooFewReplicas      Reason = "TooFewReplicas"
-	ReasonTooManyReplicas     Reason = "TooManyReplicas"
-	ReasonScaleUpLimit        Reason = "ScaleUpLimit"
-	ReasonScaleDownStabilized Reason = "ScaleDownStabilized"
-	ReasonReadyForNewScale    Reason = "ReadyForNewScale"
-)
-
-// Recommendation is one past metric proposal, kept for stabilization.
-type Recommendation struct {
-	Time     time.Time `json:"time"`
-	Replicas int32     `json:"replicas"`
-}
-
-// Decision is the outcome of one Recommend call.
-type Decision struct {
-	Time     time.Time
-	Replicas Replicas
-	// Proposals holds each metric's proposal; Proposed is the largest.
-	Proposals []Proposal
-	Proposed  int32
-	// Stabilized is Proposed after the downscale stabilization window.
-	Stabilized int32
-	// DesiredReplicas is the final count, after the limits.
-	DesiredReplicas int32
-	// AbleToScale is ScaleDownStabilized when the window raised the
-	// proposal, ReadyForNewScale otherwise.
-	AbleToScale Reason
-	// Limited is the ScalingLimited reason: DesiredWithinRange, or the
-	// limit that changed the count.
-	Limited Reason
-	// Steps lists, in order, every rule that changed the count.
-	Steps []Step
-}
-
-// Reason returns the reason that shaped the outcome most: a limit when one
-// applied, else ScaleDownStabilized when stabilization held replicas,
-// else DesiredWithinRange.
-func (d Decision) Reason() Reason {
-	if d.Limited != ReasonDesiredWithinRange {
-		return d.Limited
-	}
-	if d.AbleToScale == ReasonScaleDownStabilized {
-		return d.AbleToScale
-	}
-	return ReasonDesiredWithinRange
-}
-
-// Step is one rule that changed the replica count, with the counts before
-// and after it and a sentence saying why.
-type Step struct {
-	Reason Reason
-	From   int32
-	To     int32
-	Detail string
-}
-
-// Calculator computes desired replicas and keeps the recommendation history
-// that downscale stabilization needs. The zero value is not usable; create one
-// with NewCalculator. A Calculator is not safe for concurrent use.
+// Calculator computes desired replicas and keeps the recommendation and
+// scale-event history that stabilization and policies need. Create one with
+// NewCalculator. A Calculator is not safe for concurrent use.
 type Calculator struct {
-	spec            Spec
-	recommendations []Recommendation
+	spec       Spec
+	tolerances Tolerances
+	up, down   rules
+
+	// scaleUpLimitFactor and scaleUpLimitMinimum set the scale-up limit
+	// without behavior; tests of the controller use a factor of 8.
+	scaleUpLimitFactor, scaleUpLimitMinimum float64
+
+	// seeded reports that the history holds the first decision's current
+	// count, or was restored.
+	seeded               bool
+	recommendations      []Recommendation
+	upEvents, downEvents []scaleEvent
 }
 
-// NewCalculator validates spec and returns a Calculator with an empty history.
+// NewCalculator validates spec and returns a Calculator with an empty
+// history.
 func NewCalculator(spec Spec) (*Calculator, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	return &Calculator{spec: spec}, nil
+	c := &Calculator{spec: spec, scaleUpLimitFactor: scaleUpLimitFactor, scaleUpLimitMinimum: scaleUpLimitMinimum}
+	t := spec.tolerance()
+	c.tolerances = Tolerances{ScaleDown: t, ScaleUp: t}
+	if b := spec.Behavior; b != nil {
+		c.up = resolveRules(b.ScaleUp, 0, defaultScaleUpPolicies, t)
+		c.down = resolveRules(b.ScaleDown, spec.downscaleWindow(), defaultScaleDownPolicies, t)
+		c.tolerances = Tolerances{ScaleDown: c.down.tolerance, ScaleUp: c.up.tolerance}
+	}
+	return c, nil
 }
 
 // Spec returns the spec the calculator was created with.
 func (c *Calculator) Spec() Spec { return c.spec }
 
-// Recommendations returns a copy of the recommendation history, oldest first.
-func (c *Calculator) Recommendations() []Recommendation {
-	return append([]Recommendation(nil), c.recommendations...)
+// History returns a copy of the history, each list oldest first.
+func (c *Calculator) History() History {
+	recs := append([]Recommendation(nil), c.recommendations...)
+	sortRecommendations(recs)
+	return History{Recommendations: recs, ScaleUpEvents: exportEvents(c.upEvents), ScaleDownEvents: exportEvents(c.downEvents)}
+}
+
+// Restore replaces the history with h after checking it against now. The
+// restored history counts as seeded: the next decision does not add the
+// current count to it.
+func (c *Calculator) Restore(now time.Time, h History) error {
+	if err := h.Validate(now); err != nil {
+		return fmt.Errorf("hpa: restore history: %w", err)
+	}
+	c.recommendations = append([]Recommendation(nil), h.Recommendations...)
+	c.upEvents, c.downEvents = importEvents(h.ScaleUpEvents), importEvents(h.ScaleDownEvents)
+	c.seeded = true
+	return nil
 }
 
 // ErrNoMetrics is returned by Recommend when it is given no metric.
 var ErrNoMetrics = errors.New("hpa: no metrics to compute replicas from")
 
+// InvalidMetricsError is returned by Recommend when invalid metrics prevent
+// a decision: all metrics are invalid, or some are and the valid ones would
+// scale down. It wraps the first metric's error.
+type InvalidMetricsError struct {
+	Invalid, Total int
+	First          error
+}
+
+func (e *InvalidMetricsError) Error() string {
+	return fmt.Sprintf("hpa: %d of %d metrics invalid, keeping the current count; first error: %v", e.Invalid, e.Total, e.First)
+}
+
+func (e *InvalidMetricsError) Unwrap() error { return e.First }
+
 // Recommend computes the desired replica count at now from metrics and the
-// target's replicas, and records the proposal in the history.
+// target's replicas, as one sync of the HPA controller does, and records the
+// recommendation and, when the count changes under a Behavior, the scale
+// event.
 //
-// As in the controller, a current count above MaxReplicas or below
-// MinReplicas is first brought into range without reading the metrics, and a
-// current count of 0 disables scaling (KEDA activates the workload first).
+// As in the controller:
+//   - the first call seeds the history with the current count;
+//   - a current count of 0 disables scaling unless r.ScaledToZero is set;
+//   - a current count above MaxReplicas or below MinReplicas is brought into
+//     range without reading the metrics;
+//   - an invalid metric never blocks a scale-up, but when all metrics are
+//     invalid, or the valid ones would scale down, the count stays and the
+//     error is an *InvalidMetricsError.
+//
+// NOTE: Recommend records a scale event as soon as it decides a change, as
+// the controller does after it updates the scale. A host that fails to apply
+// the decision still has the event counted against its policies.
 func (c *Calculator) Recommend(now time.Time, metrics []Metric, r Replicas) (Decision, error) {
-	d := Decision{Time: now, Replicas: r, AbleToScale: ReasonReadyForNewScale, Limited: ReasonDesiredWithinRange}
+	c.seed(now, r.Current)
+	d := Decision{Time: now, Replicas: r, Active: ReasonValidMetricFound}
 	switch {
-	case r.Current == 0:
-		d.Proposed, d.Stabilized, d.DesiredReplicas = 0, 0, 0
+	case r.Current == 0 && !r.ScaledToZero:
+		d.Active = ReasonScalingDisabled
 		return d, nil
 	case r.Current > c.spec.MaxReplicas:
-		return c.outOfRange(d, c.spec.MaxReplicas, ReasonTooManyReplicas, "current replicas are above maxReplicas"), nil
-	case r.Current < c.spec.MinReplicas:
-		return c.outOfRange(d, c.spec.MinReplicas, ReasonTooFewReplicas, "current replicas are below minReplicas"), nil
+		return c.bringIntoRange(d, c.spec.MaxReplicas, ReasonTooManyReplicas), nil
+	case r.Current != 0 && r.Current < c.spec.MinReplicas:
+		return c.bringIntoRange(d, c.spec.MinReplicas, ReasonTooFewReplicas), nil
 	}
 
 	if len(metrics) == 0 {
+		d.DesiredReplicas = r.Current
 		return d, ErrNoMetrics
 	}
-	for _, m := range metrics {
-		p, err := Propose(m, r, c.spec.tolerance())
-		if err != nil {
-			return d, err
-		}
-		d.Proposals = append(d.Proposals, p)
-		d.Proposed = max(d.Proposed, p.Replicas)
+	if err := c.propose(&d, metrics); err != nil {
+		d.DesiredReplicas, d.Active = r.Current, ReasonInvalidMetrics
+		return d, err
 	}
 
-	d.Stabilized = c.stabilize(now, d.Proposed)
-	if d.Stabilized != d.Proposed {
-		d.AbleToScale = ReasonScaleDownStabilized
-		d.Steps = append(d.Steps, Step{
-			Reason: ReasonScaleDownStabilized, From: d.Proposed, To: d.Stabilized,
-			Detail: fmt.Sprintf("the highest proposal of the last %s was %d", formatSeconds(c.spec.downscaleWindow()), d.Stabilized),
-		})
+	if c.spec.Behavior == nil {
+		c.normalizeLegacy(&d)
+	} else {
+		c.normalizeWithBehavior(&d)
 	}
-
-	d.DesiredReplicas, d.Limited = c.limit(r.Current, d.Stabilized)
-	if d.Limited != ReasonDesiredWithinRange {
-		d.Steps = append(d.Steps, Step{Reason: d.Limited, From: d.Stabilized, To: d.DesiredReplicas, Detail: c.limitDetail(r.Current, d.Limited)})
-	}
+	d.ScaledToZero = d.DesiredReplicas == 0
+	c.recordScaleEvent(now, r.Current, d.DesiredReplicas)
 	return d, nil
 }
 
-func (c *Calculator) outOfRange(d Decision, to int32, reason Reason, detail string) Decision {
-	d.Proposed, d.Stabilized, d.DesiredReplicas = d.Replicas.Current, d.Replicas.Current, to
-	d.Limited = reason
-	d.Steps = append(d.Steps, Step{Reason: reason, From: d.Replicas.Current, To: to, Detail: detail})
+func (c *Calculator) seed(now time.Time, current int32) {
+	if c.seeded {
+		return
+	}
+	c.recommendations = append(c.recommendations, Recommendation{Time: now, Replicas: current})
+	c.seeded = true
+}
+
+func (c *Calculator) bringIntoRange(d Decision, to int32, reason Reason) Decision {
+	current := d.Replicas.Current
+	d.Proposed, d.Stabilized, d.DesiredReplicas, d.Limited = current, current, to, reason
+	d.addStep(Step{Reason: reason, From: current, To: to, Current: current, Bound: to, OutOfRange: true})
+	c.recordScaleEvent(d.Time, current, to)
 	return d
 }
 
-// stabilize returns the highest proposal within the downscale window,
-// counting the new one, and records the new proposal. A record exactly one
-// window old still counts. The new proposal overwrites a record from
-// outside the window when there is one, so the history never grows past
-// what the window holds plus one record.
-func (c *Calculator) stabilize(now time.Time, proposed int32) int32 {
-	highest := proposed
-	cutoff := now.Add(-c.spec.downscaleWindow())
-	reuse := -1
-	for i, rec := range c.recommendations {
-		if rec.Time.Before(cutoff) {
-			reuse = i
-			continue
+// propose computes every metric's proposal and sets d.Proposed to the
+// largest valid one, applying the rules for invalid metrics.
+func (c *Calculator) propose(d *Decision, metrics []Metric) error {
+	var first error
+	for _, m := range metrics {
+		p, err := Propose(m, d.Replicas, c.tolerances)
+		if err != nil {
+			p.Err, p.Replicas = err, 0
+			d.InvalidMetrics++
+			first = cmpOr(first, err)
+		} else {
+			d.Proposed = max(d.Proposed, p.Replicas)
 		}
-		highest = max(highest, rec.Replicas)
+		d.addProposal(p)
 	}
 
-	rec := Recommendation{Time: now, Replicas: proposed}
-	if reuse >= 0 {
-		c.recommendations[reuse] = rec
-	} else {
-		c.recommendations = append(c.recommendations, rec)
+	if d.InvalidMetrics == len(metrics) || (d.InvalidMetrics > 0 && d.Proposed < d.Replicas.Current) {
+		return &InvalidMetricsError{Invalid: d.InvalidMetrics, Total: len(metrics), First: first}
 	}
-	return highest
+	return nil
 }
 
-// limit clamps desired to [MinReplicas, the scale-up limit or MaxReplicas]
-// and returns the ScalingLimited reason.
-func (c *Calculator) limit(current, desired int32) (int32, Reason) {
-	upper, upperReason := c.spec.MaxReplicas, ReasonTooManyReplicas
-	if scaleUpLimit := scaleUpLimit(current); scaleUpLimit < upper {
-		upper, upperReason = scaleUpLimit, ReasonScaleUpLimit
+func cmpOr(a, b error) error {
+	if a != nil {
+		return a
 	}
-
-	switch {
-	case desired < c.spec.MinReplicas:
-		return c.spec.MinReplicas, ReasonTooFewReplicas
-	case desired > upper:
-		return upper, upperReason
-	}
-	return desired, ReasonDesiredWithinRange
+	return b
 }
 
-func (c *Calculator) limitDetail(current int32, reason Reason) string {
-	switch reason {
-	case ReasonTooFewReplicas:
-		return fmt.Sprintf("minReplicas is %d", c.spec.MinReplicas)
-	case ReasonTooManyReplicas:
-		return fmt.Sprintf("maxReplicas is %d", c.spec.MaxReplicas)
-	case ReasonScaleUpLimit:
-		return fmt.Sprintf("one decision may scale up to at most max(%d * %d, %d) = %d", scaleUpLimitFactor, current, scaleUpLimitMinimum, scaleUpLimit(current))
+// normalizeLegacy applies the downscale window and the legacy limits.
+func (c *Calculator) normalizeLegacy(d *Decision) {
+	window := c.spec.downscaleWindow()
+	d.Stabilized, c.recommendations = stabilizeLegacy(c.recommendations, d.Time, window, d.Proposed)
+	d.AbleToScale = ReasonReadyForNewScale
+	if d.Stabilized != d.Proposed {
+		d.AbleToScale = ReasonScaleDownStabilized
+		d.addStep(Step{Reason: ReasonScaleDownStabilized, From: d.Proposed, To: d.Stabilized, Current: d.Replicas.Current,
+			Window: window, Recommendation: d.Stabilized})
 	}
-	return ""
+
+	var step Step
+	d.DesiredReplicas, d.Limited, step = c.limitLegacy(d.Replicas.Current, d.Stabilized)
+	if d.Limited != ReasonDesiredWithinRange {
+		d.addStep(step)
+	}
 }
 
-// formatSeconds prints a window as the API field does, in seconds.
-func formatSeconds(d time.Duration) string {
-	return formatNumber(d.Seconds()) + "s"
+// normalizeWithBehavior applies both stabilization windows and then the
+// policies, minReplicas and maxReplicas.
+func (c *Calculator) normalizeWithBehavior(d *Decision) {
+	current := d.Replicas.Current
+	var lowest, highest int32
+	d.Stabilized, lowest, highest, c.recommendations = stabilizeWithBehavior(c.recommendations, d.Time, c.up.window, c.down.window, current, d.Proposed)
+	d.AbleToScale = ReasonReadyForNewScale
+	if d.Stabilized != d.Proposed {
+		step := Step{Reason: ReasonScaleUpStabilized, From: d.Proposed, To: d.Stabilized, Current: current, Window: c.up.window, Recommendation: lowest, Behavior: true}
+		if d.Proposed < current {
+			step.Reason, step.Window, step.Recommendation = ReasonScaleDownStabilized, c.down.window, highest
+		}
+		d.AbleToScale = step.Reason
+		d.addStep(step)
+	}
+
+	var step Step
+	d.DesiredReplicas, d.Limited, step = c.limitWithBehavior(d.Time, current, d.Stabilized)
+	if d.Limited != ReasonDesiredWithinRange {
+		step.Behavior = true
+		d.addStep(step)
+	}
 }
 
-func scaleUpLimit(current int32) int32 {
-	limit := max(float64(scaleUpLimitFactor)*float64(current), scaleUpLimitMinimum)
-	return int32(min(limit, math.MaxInt32))
+// recordScaleEvent stores a change of the count under a Behavior, as the
+// controller does after a successful update of the scale.
+func (c *Calculator) recordScaleEvent(now time.Time, from, to int32) {
+	if c.spec.Behavior == nil || from == to {
+		return
+	}
+	if to > from {
+		c.upEvents = storeEvent(c.upEvents, now, c.up.longestPeriod(), to-from)
+		return
+	}
+	c.downEvents = storeEvent(c.downEvents, now, c.down.longestPeriod(), from-to)
 }

@@ -2,41 +2,9 @@ package hpa
 
 import (
 	"errors"
-	"strings"
 	"testing"
 	"time"
 )
-
-func durationPtr(d time.Duration) *time.Duration { return &d }
-
-func TestSpecValidate(t *testing.T) {
-	negative := -0.5
-	tests := []struct {
-		name    string
-		spec    Spec
-		wantErr string
-	}{
-		{"valid: min 1 max 5", Spec{MinReplicas: 1, MaxReplicas: 5}, ""},
-		{"invalid: min 0", Spec{MinReplicas: 0, MaxReplicas: 5}, "minReplicas 0"},
-		{"invalid: max below min", Spec{MinReplicas: 3, MaxReplicas: 2}, "maxReplicas 2 is below minReplicas 3"},
-		{"invalid: negative tolerance", Spec{MinReplicas: 1, MaxReplicas: 2, Tolerance: &negative}, "tolerance -0.5"},
-		{"invalid: negative window", Spec{MinReplicas: 1, MaxReplicas: 2, DownscaleStabilizationWindow: durationPtr(-time.Second)}, "window -1s"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := tt.spec.Validate()
-			if tt.wantErr == "" {
-				if err != nil {
-					t.Fatalf("Validate() = %v, want nil", err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("Validate() = %v, want an error containing %q", err, tt.wantErr)
-			}
-		})
-	}
-}
 
 // step is one point of a timeline. At t0+at the metric reads value and the
 // target has current replicas, and the calculator must return want and reason.
@@ -48,7 +16,14 @@ type step struct {
 	reason  Reason
 }
 
+// runTimeline runs steps against a calculator built from spec, with an
+// AverageValue target of 50 per pod.
 func runTimeline(t *testing.T, spec Spec, steps []step) {
+	t.Helper()
+	runTimelineWithTarget(t, spec, 50, steps)
+}
+
+func runTimelineWithTarget(t *testing.T, spec Spec, target float64, steps []step) {
 	t.Helper()
 	c, err := NewCalculator(spec)
 	if err != nil {
@@ -57,7 +32,7 @@ func runTimeline(t *testing.T, spec Spec, steps []step) {
 	t0 := time.Date(2025, 1, 22, 9, 0, 0, 0, time.UTC)
 	for _, s := range steps {
 		r := Replicas{Current: s.current, Status: s.current, Ready: s.current}
-		m := Metric{Name: "s0-prometheus", Type: AverageValueMetricType, Value: s.value, Target: 50}
+		m := Metric{Name: "s0-prometheus", Type: AverageValueMetricType, Value: s.value, Target: target}
 		d, err := c.Recommend(t0.Add(s.at), []Metric{m}, r)
 		if err != nil {
 			t.Fatalf("t0+%v: Recommend() error = %v", s.at, err)
@@ -70,7 +45,7 @@ func runTimeline(t *testing.T, spec Spec, steps []step) {
 }
 
 func TestRecommendTimelines(t *testing.T) {
-	t.Run("scale up: worked example 140 over 2 replicas", func(t *testing.T) {
+	t.Run("scale up: 140 over 2 replicas", func(t *testing.T) {
 		runTimeline(t, Spec{MinReplicas: 1, MaxReplicas: 5}, []step{
 			{at: 0, value: 140, current: 2, want: 3, reason: ReasonDesiredWithinRange},
 		})
@@ -101,12 +76,12 @@ func TestRecommendTimelines(t *testing.T) {
 			{at: 0, value: 320, current: 5, want: 5, reason: ReasonTooManyReplicas},
 			{at: 1 * time.Minute, value: 120, current: 5, want: 5, reason: ReasonTooManyReplicas},
 			{at: 9 * time.Minute, value: 120, current: 5, want: 5, reason: ReasonTooManyReplicas},
-			// The proposal of 7 is exactly 600 s old here and still counts.
+			// The recommendation of 7 is exactly 600 s old here and still counts.
 			{at: 10 * time.Minute, value: 120, current: 5, want: 5, reason: ReasonTooManyReplicas},
 			{at: 11 * time.Minute, value: 120, current: 5, want: 3, reason: ReasonDesiredWithinRange},
 		})
 	})
-	t.Run("scale down: without a window follows the metric at once", func(t *testing.T) {
+	t.Run("scale down: no window follows metric", func(t *testing.T) {
 		runTimeline(t, Spec{MinReplicas: 1, MaxReplicas: 5, DownscaleStabilizationWindow: durationPtr(0)}, []step{
 			{at: 0, value: 240, current: 5, want: 5, reason: ReasonDesiredWithinRange},
 			{at: time.Minute, value: 60, current: 5, want: 2, reason: ReasonDesiredWithinRange},
@@ -118,12 +93,12 @@ func TestRecommendTimelines(t *testing.T) {
 			{at: time.Minute, value: 60, current: 4, want: 4, reason: ReasonScaleDownStabilized},
 		})
 	})
-	t.Run("out of range: current above max comes down to max", func(t *testing.T) {
+	t.Run("out of range: above max", func(t *testing.T) {
 		runTimeline(t, Spec{MinReplicas: 1, MaxReplicas: 5}, []step{
 			{at: 0, value: 1000, current: 8, want: 5, reason: ReasonTooManyReplicas},
 		})
 	})
-	t.Run("out of range: current below min comes up to min", func(t *testing.T) {
+	t.Run("out of range: below min", func(t *testing.T) {
 		runTimeline(t, Spec{MinReplicas: 3, MaxReplicas: 5}, []step{
 			{at: 0, value: 0, current: 1, want: 3, reason: ReasonTooFewReplicas},
 		})
@@ -142,8 +117,8 @@ func TestRecommendZeroReplicasDisablesScaling(t *testing.T) {
 	if d.DesiredReplicas != 0 {
 		t.Errorf("DesiredReplicas = %d, want 0", d.DesiredReplicas)
 	}
-	if n := len(c.Recommendations()); n != 0 {
-		t.Errorf("history has %d entries, want 0", n)
+	if n := len(c.History().Recommendations); n != 1 {
+		t.Errorf("history has %d entries, want the seed only", n)
 	}
 }
 
@@ -156,13 +131,12 @@ func TestRecommendErrorsLeaveHistoryUnchanged(t *testing.T) {
 	if _, err := c.Recommend(time.Unix(0, 0), nil, r); !errors.Is(err, ErrNoMetrics) {
 		t.Errorf("Recommend(no metrics) error = %v, want ErrNoMetrics", err)
 	}
-	good := Metric{Name: "a", Type: AverageValueMetricType, Value: 100, Target: 50}
 	bad := Metric{Name: "b", Type: AverageValueMetricType, Value: 100, Target: 0}
-	if _, err := c.Recommend(time.Unix(0, 0), []Metric{good, bad}, r); !errors.Is(err, ErrInvalidMetric) {
+	if _, err := c.Recommend(time.Unix(0, 0), []Metric{bad}, r); !errors.Is(err, ErrInvalidMetric) {
 		t.Errorf("Recommend(invalid metric) error = %v, want ErrInvalidMetric", err)
 	}
-	if n := len(c.Recommendations()); n != 0 {
-		t.Errorf("history has %d entries after errors, want 0", n)
+	if n := len(c.History().Recommendations); n != 1 {
+		t.Errorf("history has %d entries after errors, want the seed only", n)
 	}
 }
 
@@ -197,7 +171,7 @@ func TestStabilizationHistoryStaysBounded(t *testing.T) {
 		}
 	}
 	// 5 minutes of 15 s polls is 21 records inside the window plus one reused.
-	if n := len(c.Recommendations()); n > 22 {
+	if n := len(c.History().Recommendations); n > 22 {
 		t.Errorf("history has %d entries, want at most 22", n)
 	}
 }

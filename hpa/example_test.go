@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"sigs.k8s.io/yaml"
+
 	"github.com/promscaler/promscaler/hpa"
 )
 
@@ -21,14 +23,55 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(d.Proposals[0].Formula())
-	fmt.Println(d.Proposals[0].PerReplicaFormula())
+	fmt.Println(d.Proposals()[0].Formula())
 	fmt.Println(d.Explain())
 	// Output:
 	// ceil(140 / 50) = 3
-	// ceil(2 * (70 / 50)) = 3
-	// s0-prometheus: ratio = 140 / (50 * 2) = 1.4 -> ceil(140 / 50) = 3 = ceil(2 * (70 / 50))
+	// s0-prometheus: ratio = 140 / (50 × 2) = 1.4 → desired = ceil(1.4 × 2) = 3
 	// desired replicas: 3 (current 2, DesiredWithinRange)
+}
+
+// A burst requests 30 replicas, but a behavior allows only 4 more pods per
+// minute; the explanation names the policy that held the count back.
+func ExampleCalculator_Recommend_behavior() {
+	behavior := `
+scaleUp:
+  policies:
+  - type: Pods
+    value: 4
+    periodSeconds: 60
+scaleDown:
+  stabilizationWindowSeconds: 600
+`
+	var b hpa.Behavior
+	if err := yaml.Unmarshal([]byte(behavior), &b); err != nil {
+		panic(err)
+	}
+	calc, err := hpa.NewCalculator(hpa.Spec{MinReplicas: 1, MaxReplicas: 50, Behavior: &b})
+	if err != nil {
+		panic(err)
+	}
+	metric := hpa.Metric{Name: "s0-prometheus", Type: hpa.AverageValueMetricType, Value: 1500, Target: 50}
+	t0 := time.Date(2025, 1, 22, 9, 0, 0, 0, time.UTC)
+
+	d, err := calc.Recommend(t0, []hpa.Metric{metric}, hpa.Replicas{Current: 2, Status: 2, Ready: 2})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(d.Explain())
+
+	d, err = calc.Recommend(t0.Add(30*time.Second), []hpa.Metric{metric}, hpa.Replicas{Current: 6, Status: 6, Ready: 6})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(d.Explain())
+	// Output:
+	// s0-prometheus: ratio = 1500 / (50 × 2) = 15 → desired = ceil(15 × 2) = 30
+	// ScaleUpLimit: 30 → 6, behavior.scaleUp policy Pods 4 per 60s (selectPolicy Max) from 2 replicas at the period start allows 2 + 4 = 6
+	// desired replicas: 6 (current 2, ScaleUpLimit)
+	// s0-prometheus: ratio = 1500 / (50 × 6) = 5 → desired = ceil(5 × 6) = 30
+	// ScaleUpLimit: 30 → 6, behavior.scaleUp policy Pods 4 per 60s (selectPolicy Max) from 2 replicas at the period start allows 2 + 4 = 6
+	// desired replicas: 6 (current 6, ScaleUpLimit)
 }
 
 // A proposal above maxReplicas is clamped, and the explanation names the
@@ -46,7 +89,7 @@ func ExampleDecision_Explain() {
 	}
 	fmt.Println(d.Explain())
 	// Output:
-	// s0-prometheus: ratio = 320 / (50 * 3) = 2.1333 -> ceil(320 / 50) = 7 = ceil(3 * (106.6667 / 50))
-	// TooManyReplicas: 7 -> 5, maxReplicas is 5
+	// s0-prometheus: ratio = 320 / (50 × 3) = 2.1333 → desired = ceil(2.1333 × 3) = 7
+	// TooManyReplicas: 7 → 5, maxReplicas is 5
 	// desired replicas: 5 (current 3, TooManyReplicas)
 }

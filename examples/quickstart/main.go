@@ -216,18 +216,18 @@ func (t *timeline) row(d scaler.Decision) {
 		return
 	}
 	fmt.Fprintf(t.out, rowFormat, at, value, strconv.FormatBool(d.Active), current, desired, d.HPA.Reason(), arithmetic(*d.HPA))
-	for _, step := range d.HPA.Steps {
-		fmt.Fprintf(t.out, "%40s%s: %d -> %d, %s\n", "", step.Reason, step.From, step.To, step.Detail)
+	for _, step := range d.HPA.Steps() {
+		fmt.Fprintf(t.out, "%40s%s: %d -> %d, %s\n", "", step.Reason, step.From, step.To, step.Detail())
 	}
 }
 
 // arithmetic returns the HPA's formula, and for an AverageValue trigger the
 // same count written with the average per pod.
 func arithmetic(d hpa.Decision) string {
-	if len(d.Proposals) == 0 {
+	if len(d.Proposals()) == 0 {
 		return ""
 	}
-	p := d.Proposals[0]
+	p := d.Proposals()[0]
 	text := p.Formula()
 	if per := p.PerReplicaFormula(); per != "" {
 		text += ", or " + per

@@ -21,13 +21,13 @@ func TestQuickstartTimeline(t *testing.T) {
 		re   string
 	}{
 		{"worked example: 140 over 2 pods gives 3",
-			`(?m)^09:01\s+140\s+true\s+2\s+3\s+DesiredWithinRange\s+ceil\(140 / 50\) = 3, or ceil\(2 \* \(70 / 50\)\) = 3$`},
+			`(?m)^09:01\s+140\s+true\s+2\s+3\s+DesiredWithinRange\s+ceil\(140 / 50\) = 3, or ceil\(2 × \(70 / 50\)\) = 3$`},
 		{"tolerance band keeps 3",
 			`(?m)^09:02\s+140\s+true\s+3\s+3\s+DesiredWithinRange\s+ratio 0.9333 is within \[0.9, 1.1\]`},
 		{"capped at maxReplicaCount",
 			`(?m)^09:04\s+320\s+true\s+5\s+5\s+TooManyReplicas\s+ceil\(320 / 50\) = 7`},
 		{"held by the 600 s window",
-			`(?m)^09:15\s+120\s+true\s+5\s+5\s+TooManyReplicas\s.*\n\s+ScaleDownStabilized: 3 -> 7, the highest proposal of the last 600s was 7$`},
+			`(?m)^09:15\s+120\s+true\s+5\s+5\s+TooManyReplicas\s.*\n\s+ScaleDownStabilized: 3 -> 7, the highest recommendation of the last 600s was 7$`},
 		{"window passed",
 			`(?m)^09:16\s+120\s+true\s+5\s+3\s+DesiredWithinRange\s`},
 		{"inactive, down to minReplicaCount",
