@@ -139,9 +139,10 @@ func authorizationLine(t *testing.T, path string) string {
 	return ""
 }
 
-// TestConformanceSign signs each suite request with RoundTripper and compares
-// the Authorization header with the suite's.
-func TestConformanceSign(t *testing.T) {
+// forEachConformanceCase runs check in a subtest for every case of the
+// suite that this package claims.
+func forEachConformanceCase(t *testing.T, check func(t *testing.T, dir string, c conformanceContext)) {
+	t.Helper()
 	suite := conformanceDir(t)
 	cases, err := os.ReadDir(suite)
 	if err != nil {
@@ -158,19 +159,26 @@ func TestConformanceSign(t *testing.T) {
 			if reason := conformanceSkipReason(entry.Name(), c); reason != "" {
 				t.Skip(reason)
 			}
-
-			authorization := signSuiteRequest(t, dir, c)
-
-			want := authorizationLine(t, filepath.Join(dir, "header-signed-request.txt"))
-			if authorization != want {
-				t.Errorf("Authorization:\n got %s\nwant %s", authorization, want)
-			}
-			wantSignature := readSuiteLine(t, filepath.Join(dir, "header-signature.txt"))
-			if !strings.HasSuffix(authorization, "Signature="+wantSignature) {
-				t.Errorf("signature differs from header-signature.txt %s", wantSignature)
-			}
+			check(t, dir, c)
 		})
 	}
+}
+
+// TestConformanceSign signs each suite request with RoundTripper and compares
+// the Authorization header with the suite's.
+func TestConformanceSign(t *testing.T) {
+	forEachConformanceCase(t, func(t *testing.T, dir string, c conformanceContext) {
+		authorization := signSuiteRequest(t, dir, c)
+
+		want := authorizationLine(t, filepath.Join(dir, "header-signed-request.txt"))
+		if authorization != want {
+			t.Errorf("Authorization:\n got %s\nwant %s", authorization, want)
+		}
+		wantSignature := readSuiteLine(t, filepath.Join(dir, "header-signature.txt"))
+		if !strings.HasSuffix(authorization, "Signature="+wantSignature) {
+			t.Errorf("signature differs from header-signature.txt %s", wantSignature)
+		}
+	})
 }
 
 // signSuiteRequest sends a case's request.txt through RoundTripper and
@@ -219,37 +227,21 @@ func signSuiteRequest(t *testing.T, dir string, c conformanceContext) string {
 // TestConformanceVerify checks that Verifier accepts each suite's signed
 // request at the signing time.
 func TestConformanceVerify(t *testing.T) {
-	suite := conformanceDir(t)
-	cases, err := os.ReadDir(suite)
-	if err != nil {
-		t.Fatalf("list suite: %v", err)
-	}
-
-	for _, entry := range cases {
-		if !entry.IsDir() {
-			continue
+	forEachConformanceCase(t, func(t *testing.T, dir string, c conformanceContext) {
+		r := readSuiteRequest(t, filepath.Join(dir, "header-signed-request.txt"))
+		v := &Verifier{
+			Region:  c.Region,
+			Service: c.Service,
+			Credentials: []aws.Credentials{{
+				AccessKeyID:     c.Credentials.AccessKeyID,
+				SecretAccessKey: c.Credentials.SecretAccessKey,
+				SessionToken:    c.Credentials.Token,
+			}},
+			Now: func() time.Time { return c.Timestamp },
 		}
-		t.Run(entry.Name(), func(t *testing.T) {
-			dir := filepath.Join(suite, entry.Name())
-			c := readConformanceCase(t, dir)
-			if reason := conformanceSkipReason(entry.Name(), c); reason != "" {
-				t.Skip(reason)
-			}
-			r := readSuiteRequest(t, filepath.Join(dir, "header-signed-request.txt"))
-			v := &Verifier{
-				Region:  c.Region,
-				Service: c.Service,
-				Credentials: []aws.Credentials{{
-					AccessKeyID:     c.Credentials.AccessKeyID,
-					SecretAccessKey: c.Credentials.SecretAccessKey,
-					SessionToken:    c.Credentials.Token,
-				}},
-				Now: func() time.Time { return c.Timestamp },
-			}
 
-			if err := v.Verify(r); err != nil {
-				t.Errorf("Verify() = %v", err)
-			}
-		})
-	}
+		if err := v.Verify(r); err != nil {
+			t.Errorf("Verify() = %v", err)
+		}
+	})
 }

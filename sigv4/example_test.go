@@ -1,6 +1,7 @@
 package sigv4_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -81,4 +82,53 @@ func ExampleVerifier_Verify() {
 	defer resp.Body.Close()
 	fmt.Println(resp.Status, resp.Header.Get("X-Amzn-ErrorType"))
 	// Output: 403 Forbidden InvalidSignatureException
+}
+
+func ExampleRegionFromHost() {
+	for _, host := range []string{
+		"aps-workspaces.ap-northeast-2.amazonaws.com",
+		"aps-workspaces-fips.us-gov-west-1.amazonaws.com:443",
+		"aps-workspaces.eu-central-1.api.aws",
+		"amp-proxy.monitoring.svc:8005",
+	} {
+		region, ok := sigv4.RegionFromHost(host)
+		fmt.Printf("%s: %q %v\n", host, region, ok)
+	}
+	// Output:
+	// aps-workspaces.ap-northeast-2.amazonaws.com: "ap-northeast-2" true
+	// aps-workspaces-fips.us-gov-west-1.amazonaws.com:443: "us-gov-west-1" true
+	// aps-workspaces.eu-central-1.api.aws: "eu-central-1" true
+	// amp-proxy.monitoring.svc:8005: "" false
+}
+
+func ExampleResolveRegion() {
+	ctx := context.Background()
+	workspace := "https://aps-workspaces.ap-northeast-2.amazonaws.com/workspaces/ws-1234/api/v1/query"
+
+	fromURL, err := sigv4.ResolveRegion(ctx, "", workspace)
+	fmt.Println(fromURL, err)
+	explicit, err := sigv4.ResolveRegion(ctx, "us-east-1", workspace)
+	fmt.Println(explicit, err)
+	// Output:
+	// ap-northeast-2 <nil>
+	// us-east-1 <nil>
+}
+
+func ExampleNewCredentials() {
+	creds, err := sigv4.NewCredentials(context.Background(), sigv4.CredentialsConfig{
+		AccessKeyID:     "AKIDEXAMPLE",
+		SecretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	key, err := creds.Retrieve(context.Background())
+	fmt.Println(key.AccessKeyID, key.Source, err)
+
+	_, err = sigv4.NewCredentials(context.Background(), sigv4.CredentialsConfig{RoleARN: "arn:aws:iam::1234:role/keda"})
+	fmt.Println(err)
+	// Output:
+	// AKIDEXAMPLE StaticCredentials <nil>
+	// sigv4: invalid role ARN "arn:aws:iam::1234:role/keda": expected arn:aws:iam::<12-digit account>:role/<name> (partition aws, aws-cn or aws-us-gov)
 }
