@@ -1,9 +1,12 @@
 package amp
 
 import (
+	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -58,7 +61,7 @@ func TestNewClientDefaults(t *testing.T) {
 	c, err := NewClient(Config{ServerAddress: "http://127.0.0.1:9090/"})
 	require.NoError(t, err)
 
-	assert.Equal(t, "http://127.0.0.1:9090/api/v1/query", c.queryURL)
+	assert.Equal(t, "http://127.0.0.1:9090", c.baseURL)
 	assert.Equal(t, DefaultTimeout, c.timeout)
 	assert.NotNil(t, c.http)
 }
@@ -118,4 +121,66 @@ func TestWorkspaceURLRoundTrip(t *testing.T) {
 
 	require.NoError(t, err)
 	assert.Equal(t, w, got)
+}
+
+func TestConfigValidateAuthAndOptions(t *testing.T) {
+	const workspace = "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1"
+	const plain = "http://prometheus:9090"
+	const vpce = "https://vpce-0123.aps-workspaces.us-east-1.vpce.amazonaws.com/workspaces/ws-1"
+	tests := []struct {
+		name    string
+		cfg     Config
+		wantErr string
+	}{
+		{name: "accepts: AMP with region from host", cfg: Config{ServerAddress: workspace}},
+		{name: "accepts: AMP with matching region", cfg: Config{ServerAddress: workspace, Region: "us-east-1"}},
+		{name: "accepts: VPC endpoint with SigV4", cfg: Config{ServerAddress: vpce, SigV4: true, Region: "us-east-1"}},
+		{name: "accepts: bearer over plain http", cfg: Config{ServerAddress: plain, BearerToken: "t0ken"}},
+		{name: "accepts: basic auth", cfg: Config{ServerAddress: plain, BasicAuth: &BasicAuth{Username: "u", Password: "p"}}},
+		{name: "accepts: tenant header on plain host", cfg: Config{ServerAddress: plain, Headers: map[string]string{"X-Scope-OrgID": "team-a"}}},
+		{name: "accepts: GET and extra parameters", cfg: Config{ServerAddress: plain, Method: "GET", QueryParameters: url.Values{"dedup": {"true"}}}},
+		{name: "rejects: tenant header on AMP", cfg: Config{ServerAddress: workspace, Headers: map[string]string{"x-scope-orgid": "team-a"}},
+			wantErr: "amp: header X-Scope-OrgID must not be sent to an AMP workspace: AMP rejects requests that carry a tenant header"},
+		{name: "rejects: tenant header with SigV4", cfg: Config{ServerAddress: vpce, SigV4: true, Region: "us-east-1", Headers: map[string]string{"X-Scope-OrgID": "a"}},
+			wantErr: "header X-Scope-OrgID must not be sent"},
+		{name: "rejects: bearer to AMP", cfg: Config{ServerAddress: workspace, BearerToken: "t0ken"}, wantErr: "BearerToken and BasicAuth conflict with SigV4"},
+		{name: "rejects: basic auth with SigV4", cfg: Config{ServerAddress: vpce, SigV4: true, Region: "us-east-1", BasicAuth: &BasicAuth{Username: "u"}}, wantErr: "conflict with SigV4"},
+		{name: "rejects: bearer and basic", cfg: Config{ServerAddress: plain, BearerToken: "t", BasicAuth: &BasicAuth{Username: "u"}}, wantErr: "BearerToken and BasicAuth are both set"},
+		{name: "rejects: basic without username", cfg: Config{ServerAddress: plain, BasicAuth: &BasicAuth{Password: "p"}}, wantErr: "BasicAuth has an empty username"},
+		{name: "rejects: token with newline", cfg: Config{ServerAddress: plain, BearerToken: "t0ken\n"}, wantErr: "BearerToken contains a line break"},
+		{name: "rejects: SigV4 without region", cfg: Config{ServerAddress: vpce, SigV4: true}, wantErr: "needs a region"},
+		{name: "rejects: region on plain host", cfg: Config{ServerAddress: plain, Region: "us-east-1"}, wantErr: "apply only to SigV4"},
+		{name: "rejects: region differs from host", cfg: Config{ServerAddress: workspace, Region: "eu-west-1"}, wantErr: `region "eu-west-1" differs from region "us-east-1" of the workspace host`},
+		{name: "rejects: malformed role", cfg: Config{ServerAddress: workspace, RoleARN: "arn:aws:iam::1:role/x"}, wantErr: "amp: invalid role: sigv4: invalid role ARN"},
+		{name: "rejects: credentials and role", cfg: Config{ServerAddress: workspace, RoleARN: "arn:aws:iam::123456789012:role/x", Credentials: aws.AnonymousCredentials{}}, wantErr: "Credentials and RoleARN"},
+		{name: "rejects: authorization header with bearer", cfg: Config{ServerAddress: plain, BearerToken: "t", Headers: map[string]string{"authorization": "x"}}, wantErr: "header Authorization conflicts"},
+		{name: "rejects: host header", cfg: Config{ServerAddress: plain, Headers: map[string]string{"Host": "x"}}, wantErr: "header Host is set by the client"},
+		{name: "rejects: header name with space", cfg: Config{ServerAddress: plain, Headers: map[string]string{"X Team": "a"}}, wantErr: `invalid header name "X Team"`},
+		{name: "rejects: header value with newline", cfg: Config{ServerAddress: plain, Headers: map[string]string{"X-Team": "a\r\nX-Evil: 1"}}, wantErr: "header X-Team contains a line break"},
+		{name: "rejects: reserved parameter", cfg: Config{ServerAddress: plain, QueryParameters: url.Values{"time": {"1"}}}, wantErr: `query parameter "time" is set by the client`},
+		{name: "rejects: PUT method", cfg: Config{ServerAddress: plain, Method: "PUT"}, wantErr: `invalid method "PUT": use POST or GET`},
+		{name: "rejects: negative size", cfg: Config{ServerAddress: plain, MaxResponseSize: -1}, wantErr: "invalid max response size -1"},
+		{name: "rejects: negative attempts", cfg: Config{ServerAddress: plain, Retry: RetryConfig{MaxAttempts: -1}}, wantErr: "invalid Retry.MaxAttempts -1"},
+		{name: "rejects: negative backoff", cfg: Config{ServerAddress: plain, Retry: RetryConfig{InitialBackoff: -time.Second}}, wantErr: "invalid Retry.InitialBackoff -1s"},
+		{name: "rejects: negative max backoff", cfg: Config{ServerAddress: plain, Retry: RetryConfig{MaxBackoff: -time.Second}}, wantErr: "invalid Retry.MaxBackoff -1s"},
+		{name: "rejects: TLS on http", cfg: Config{ServerAddress: plain, TLS: TLSConfig{InsecureSkipVerify: true}}, wantErr: "TLS settings need an https server address"},
+		{name: "rejects: TLS with HTTP client", cfg: Config{ServerAddress: "https://p:9090", HTTPClient: &http.Client{}, TLS: TLSConfig{InsecureSkipVerify: true}}, wantErr: "Config.HTTPClient is set"},
+		{name: "rejects: CA without PEM", cfg: Config{ServerAddress: "https://p:9090", TLS: TLSConfig{CA: "not a pem"}}, wantErr: "invalid TLS CA: no PEM certificate found"},
+		{name: "rejects: cert without key", cfg: Config{ServerAddress: "https://p:9090", TLS: TLSConfig{Cert: "x"}}, wantErr: "must be set together"},
+		{name: "rejects: unparsable key pair", cfg: Config{ServerAddress: "https://p:9090", TLS: TLSConfig{Cert: "x", Key: "secret-key-text"}}, wantErr: "invalid TLS client certificate or key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.Validate()
+
+			if tt.wantErr == "" {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.wantErr)
+			assert.NotContains(t, err.Error(), "secret-key-text")
+			assert.NotContains(t, err.Error(), "t0ken")
+		})
+	}
 }

@@ -4,27 +4,37 @@
 //
 // # Clients
 //
-// A Client runs instant queries: a POST of the form fields query and time
-// to <ServerAddress>/api/v1/query. For a plain Prometheus server the address
-// is its base URL:
+// A Client runs instant queries (Query) and range queries (QueryRange): a
+// POST of a form to <ServerAddress>/api/v1/query or /api/v1/query_range,
+// or a GET when Config.Method is GET. For a plain Prometheus server the
+// address is its base URL:
 //
 //	client, err := amp.NewClient(amp.Config{ServerAddress: "http://prometheus.monitoring:9090"})
 //
-// AMP takes the workspace URL and requires every request to be signed with
-// AWS Signature Version 4 for the service "aps", so the HTTP client's
-// transport is a sigv4.RoundTripper:
+// For AMP it is the workspace URL. The Client signs every request to an AMP
+// host with AWS Signature Version 4 for the service "aps" and the region in
+// the host name. The keys come from the AWS SDK's default chain (IRSA, EKS
+// Pod Identity, environment, profile), from Config.Credentials, or from
+// assuming Config.RoleARN:
 //
-//	rt, err := sigv4.NewRoundTripper(sigv4.Config{Region: "ap-northeast-2", Credentials: awsCfg.Credentials})
 //	client, err := amp.NewClient(amp.Config{
 //		ServerAddress: "https://aps-workspaces.ap-northeast-2.amazonaws.com/workspaces/ws-12345678-abcd-1234-abcd-123456789012",
-//		HTTPClient:    &http.Client{Transport: rt},
 //	})
 //
-// ParseWorkspaceURL extracts the region and workspace ID from such a URL,
-// for example to configure the signer from the address alone.
+// Another host, such as an AMP VPC endpoint, is signed when Config.SigV4 is
+// true. Plain Prometheus servers take a bearer token, basic authentication,
+// TLS client certificates, custom headers and extra query parameters. Config
+// describes how they combine with a caller's http.Client.
 //
-// Each query is limited to Config.Timeout (DefaultTimeout, 3 seconds, when
-// zero) and to a response body of MaxResponseSize (8 MiB).
+// # Limits and retries
+//
+// Each attempt is limited to Config.Timeout (DefaultTimeout, 3 seconds, when
+// zero) and to a response body of Config.MaxResponseSize
+// (DefaultMaxResponseSize, 8 MiB). A throttled, unavailable or timed-out
+// attempt is retried with exponential backoff and jitter, honoring a
+// Retry-After header, up to Config.Retry.MaxAttempts attempts in all and
+// never past the caller's context deadline. IsRetryable reports which
+// errors qualify.
 //
 // # Errors
 //
@@ -39,17 +49,24 @@
 //     and Type holds the AWS error type such as InvalidSignatureException.
 //   - KindNotFound: the address or the workspace does not exist.
 //   - KindResponse: the body is not a Prometheus API response, for example an
-//     HTML page from a proxy, and Message quotes its start.
+//     HTML page from a proxy, and Message quotes its start, or it exceeds
+//     the size limit.
 //
 // A 401, 403 or 429 status is classified by the status, whatever the body
 // contains. Otherwise the Prometheus errorType decides, and without one, the
 // status: 400 bad data, 404 not found, 422 execution, 5xx unavailable, and
-// any other status KindResponse.
+// any other status KindResponse. Error.Attempts counts the attempts made.
 //
 // # Sources
 //
 // A Source pairs a Client with one query. NewSource rejects a query that
 // promql.Check finds unable to return exactly one value, before the first
 // poll. Source.Value runs the query at a given time and reduces the result
-// with promql.Reduce, as KEDA's prometheus scaler does.
+// with promql.Reduce, as KEDA's prometheus scaler does. Source.Read also
+// returns the server's warnings. A Source stops decoding a response at its
+// second series and fails with a *TooManySeriesError, so a query that
+// unexpectedly returns thousands of series costs little memory.
+//
+// The package amptest runs a fake AMP workspace for tests of code that uses
+// this package.
 package amp

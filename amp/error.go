@@ -3,10 +3,16 @@ package amp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/promscaler/promscaler/promql"
 )
 
 // ErrorKind classifies a failed query. The first seven kinds are the
@@ -46,13 +52,23 @@ type Error struct {
 	// URL is the query endpoint that returned the response, or "" when no
 	// response arrived (the cause in Err then names the URL).
 	URL string
+	// Attempts is how many attempts the query made, the last of which
+	// failed with this error. It is 1 when the query was not retried.
+	Attempts int
+
+	// retryAfter is the wait that the response's Retry-After header requests.
+	retryAfter time.Duration
 }
 
 // Error returns a message such as
 // "amp: query failed: 403 forbidden (InvalidSignatureException): The request signature ...".
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString("amp: query failed: ")
+	b.WriteString("amp: query failed")
+	if e.Attempts > 1 {
+		b.WriteString(" after " + strconv.Itoa(e.Attempts) + " attempts")
+	}
+	b.WriteString(": ")
 	if e.StatusCode != 0 {
 		b.WriteString(strconv.Itoa(e.StatusCode))
 		b.WriteString(" ")
@@ -121,4 +137,33 @@ func statusKind(status int, prometheusType string) ErrorKind {
 		return KindUnavailable
 	}
 	return KindResponse
+}
+
+// TooManySeriesError is the result of a query that must return one series
+// but returned more. Decoding stops at the second series, so Seen is a
+// lower bound on the number of series in the response, and Series holds
+// the label sets of the first ones. It wraps promql.ErrMultipleSeries.
+type TooManySeriesError struct {
+	// Query is the PromQL query.
+	Query string
+	// Seen is how many series were decoded before decoding stopped.
+	Seen int
+	// Series are the label sets of the decoded series.
+	Series []model.Metric
+}
+
+// Error returns a message such as
+// `amp: query "rate(x[5m])" returned at least 2 series ({pod="a"}, {pod="b"}), ...`.
+func (e *TooManySeriesError) Error() string {
+	labelSets := make([]string, len(e.Series))
+	for i, m := range e.Series {
+		labelSets[i] = m.String()
+	}
+	return fmt.Sprintf("amp: query %q returned at least %d series (%s), but one value is needed; aggregate the query, for example with sum(...)",
+		e.Query, e.Seen, strings.Join(labelSets, ", "))
+}
+
+// Unwrap returns promql.ErrMultipleSeries.
+func (e *TooManySeriesError) Unwrap() error {
+	return promql.ErrMultipleSeries
 }

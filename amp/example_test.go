@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/promscaler/promscaler/amp"
+	"github.com/promscaler/promscaler/amp/amptest"
 	"github.com/promscaler/promscaler/promql"
 )
 
@@ -89,4 +90,108 @@ func ExampleSource_Value() {
 	// With a target of 50 per pod, the HPA wants ceil(140/50) = 3 replicas.
 	fmt.Println(value, math.Ceil(value/50))
 	// Output: 140 3
+}
+
+func ExampleClient_QueryRange() {
+	workspace, err := amptest.Start(amptest.Config{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer workspace.Close()
+	workspace.SetResult("sum(up)", 3)
+	client, err := amp.NewClient(amp.Config{
+		ServerAddress: workspace.URL(),
+		SigV4:         true,
+		Region:        workspace.Region(),
+		Credentials:   workspace.Credentials(),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	start := time.Date(2025, 1, 2, 3, 0, 0, 0, time.UTC)
+
+	result, err := client.QueryRange(context.Background(), "sum(up)", start, start.Add(2*time.Minute), time.Minute)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, point := range result.Value.(model.Matrix)[0].Values {
+		fmt.Println(point.Timestamp.Time().UTC().Format(time.TimeOnly), point.Value)
+	}
+	// Output:
+	// 03:00:00 3
+	// 03:01:00 3
+	// 03:02:00 3
+}
+
+func ExampleSource_Read() {
+	workspace, err := amptest.Start(amptest.Config{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer workspace.Close()
+	const query = `sum(rate(http_requests_total[2m]))`
+	workspace.HandleQuery(func(amptest.QueryRequest) amptest.Response {
+		return amptest.Response{Samples: []amptest.Sample{{Value: 140}}, Warnings: []string{"partial result: one store unavailable"}}
+	})
+	client, err := amp.NewClient(amp.Config{
+		ServerAddress: workspace.URL(),
+		SigV4:         true,
+		Region:        workspace.Region(),
+		Credentials:   workspace.Credentials(),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	source, err := amp.NewSource(client, query, promql.ReduceOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	reading, err := source.Read(context.Background(), time.Now())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(reading.Value, reading.Warnings)
+	// Output: 140 [partial result: one store unavailable]
+}
+
+func ExampleTooManySeriesError() {
+	// A stand-in for Prometheus that returns one series per pod.
+	prometheus := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"status":"success","data":{"resultType":"vector","result":[
+			{"metric":{"pod":"api-0"},"value":[1735787045,"1"]},
+			{"metric":{"pod":"api-1"},"value":[1735787045,"2"]},
+			{"metric":{"pod":"api-2"},"value":[1735787045,"3"]}]}}`)
+	}))
+	defer prometheus.Close()
+	client, err := amp.NewClient(amp.Config{ServerAddress: prometheus.URL})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// promql.Check accepts the query, because sum returns one series, but
+	// this stand-in server returns three anyway.
+	source, err := amp.NewSource(client, `sum(up{job="api"})`, promql.ReduceOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	_, err = source.Value(context.Background(), time.Now())
+
+	var tooMany *amp.TooManySeriesError
+	if errors.As(err, &tooMany) {
+		fmt.Println(tooMany.Seen, tooMany.Series)
+	}
+	fmt.Println(errors.Is(err, promql.ErrMultipleSeries))
+	// Output:
+	// 2 [{pod="api-0"} {pod="api-1"}]
+	// true
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -29,12 +30,11 @@ type Result struct {
 // envelope is the JSON body of every Prometheus API response, plus the
 // fields of AWS error bodies.
 type envelope struct {
-	Status    string          `json:"status"`
-	Data      json.RawMessage `json:"data"`
-	ErrorType string          `json:"errorType"`
-	Error     string          `json:"error"`
-	Warnings  []string        `json:"warnings"`
-	Infos     []string        `json:"infos"`
+	Status    string   `json:"status"`
+	ErrorType string   `json:"errorType"`
+	Error     string   `json:"error"`
+	Warnings  []string `json:"warnings"`
+	Infos     []string `json:"infos"`
 
 	// AWS error bodies. encoding/json prefers the field whose tag matches
 	// the key exactly, so "message" and "Message" land in their own fields.
@@ -43,27 +43,106 @@ type envelope struct {
 	AWSType         string `json:"__type"`
 }
 
-// queryData is the data member of a query response.
-type queryData struct {
-	ResultType string          `json:"resultType"`
-	Result     json.RawMessage `json:"result"`
-}
-
 // snippetSize is how much of an undecodable body an Error quotes.
 const snippetSize = 200
 
-// Query runs an instant query evaluated at ts as a POST form to
-// <ServerAddress>/api/v1/query and decodes the response.
+// API paths below the server address.
+const (
+	queryPath      = "/api/v1/query"
+	queryRangePath = "/api/v1/query_range"
+)
+
+// Query runs an instant query evaluated at ts and decodes the response.
 //
-// The form's time parameter is ts in unix seconds with millisecond
-// precision. A zero ts sends no time, so the server evaluates the query at
-// its own clock. The query, including reading the response, is limited to
-// the configured timeout. Every error Query returns is an *Error.
+// The time parameter is ts in unix seconds with millisecond precision. A
+// zero ts sends no time, so the server evaluates the query at its own
+// clock. Each attempt is limited to the configured timeout, and retryable
+// failures are retried as Config.Retry sets. Every error Query returns is
+// an *Error.
 func (c *Client) Query(ctx context.Context, query string, ts time.Time) (*Result, error) {
+	return c.run(ctx, queryPath, queryParams(query, ts), 0)
+}
+
+// queryParams returns the parameters of an instant query.
+func queryParams(query string, ts time.Time) url.Values {
+	params := url.Values{"query": {query}}
+	if !ts.IsZero() {
+		params.Set("time", formatTime(ts))
+	}
+	return params
+}
+
+// QueryRange runs a range query from start to end, both included, with a
+// resolution of step, and decodes the response, usually a model.Matrix.
+// Errors are as for Query.
+func (c *Client) QueryRange(ctx context.Context, query string, start, end time.Time, step time.Duration) (*Result, error) {
+	switch {
+	case start.IsZero() || end.IsZero():
+		return nil, &Error{Kind: KindBadData, Message: "range query needs a start and an end time"}
+	case end.Before(start):
+		return nil, &Error{Kind: KindBadData, Message: fmt.Sprintf("range query end %s is before its start %s; swap them", end.Format(time.RFC3339), start.Format(time.RFC3339))}
+	case step <= 0:
+		return nil, &Error{Kind: KindBadData, Message: fmt.Sprintf("range query step %s must be positive", step)}
+	}
+
+	params := url.Values{
+		"query": {query},
+		"start": {formatTime(start)},
+		"end":   {formatTime(end)},
+		"step":  {strconv.FormatFloat(step.Seconds(), 'f', -1, 64)},
+	}
+	return c.run(ctx, queryRangePath, params, 0)
+}
+
+// run makes attempts until one succeeds, a failure is not retryable, the
+// attempts are used up, or the next wait would pass ctx's deadline.
+func (c *Client) run(ctx context.Context, path string, params url.Values, maxSeries int) (*Result, error) {
+	for attempt := 1; ; attempt++ {
+		result, err := c.attempt(ctx, path, params, maxSeries)
+		if err == nil {
+			return result, nil
+		}
+		if !IsRetryable(err) || attempt >= c.retry.MaxAttempts || ctx.Err() != nil {
+			return nil, withAttempts(err, attempt)
+		}
+
+		wait := c.wait(attempt, err)
+		if !fitsDeadline(ctx, wait, time.Now()) {
+			return nil, withAttempts(err, attempt)
+		}
+		c.logger.LogAttrs(ctx, slog.LevelWarn, "amp: retrying query",
+			slog.String("url", c.baseURL+path), slog.Int("attempt", attempt), slog.Duration("wait", wait), slog.String("error", err.Error()))
+		if c.retry.Sleep(ctx, wait) != nil {
+			return nil, withAttempts(err, attempt)
+		}
+	}
+}
+
+// wait returns the time to wait after the failed attempt number attempt.
+func (c *Client) wait(attempt int, err error) time.Duration {
+	wait := c.retry.backoff(attempt)
+	var qerr *Error
+	if errors.As(err, &qerr) {
+		wait = max(wait, qerr.retryAfter)
+	}
+	return wait
+}
+
+// withAttempts records the attempt count on an *Error.
+func withAttempts(err error, attempts int) error {
+	var qerr *Error
+	if errors.As(err, &qerr) {
+		qerr.Attempts = attempts
+	}
+	return err
+}
+
+// attempt sends one request and decodes its response.
+func (c *Client) attempt(ctx context.Context, path string, params url.Values, maxSeries int) (*Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 
-	req, err := c.newQueryRequest(ctx, query, ts)
+	req, err := c.newRequest(ctx, path, params)
 	if err != nil {
 		return nil, err
 	}
@@ -73,38 +152,50 @@ func (c *Client) Query(ctx context.Context, query string, ts time.Time) (*Result
 	}
 	defer resp.Body.Close()
 
-	body, err := readLimited(resp.Body)
-	if err != nil {
-		qerr := transportError(err)
-		qerr.StatusCode = resp.StatusCode
-		return nil, qerr
-	}
-	if len(body) > MaxResponseSize {
-		return nil, &Error{
-			Kind:       KindResponse,
-			StatusCode: resp.StatusCode,
-			Message:    fmt.Sprintf("response body exceeds %d bytes (8 MiB); narrow the query so that it returns fewer series", MaxResponseSize),
-		}
-	}
-	result, err := decodeResponse(resp, body)
+	body := &limitedBody{r: resp.Body, limit: c.maxResponse}
+	result, err := c.decode(resp, body, params.Get("query"), maxSeries)
 	var qerr *Error
 	if errors.As(err, &qerr) {
-		qerr.URL = c.queryURL
+		qerr.URL = c.baseURL + path
+		if ctxErr := ctx.Err(); ctxErr != nil && body.readErr != nil {
+			// The transport reports a body cut off by the context as a
+			// closed connection, so the context names the cause.
+			qerr.Kind = transportError(ctxErr).Kind
+			qerr.Err = fmt.Errorf("%w: %w", ctxErr, body.readErr)
+			qerr.Message = ""
+		}
 	}
 	return result, err
 }
 
-func (c *Client) newQueryRequest(ctx context.Context, query string, ts time.Time) (*http.Request, error) {
-	form := url.Values{"query": {query}}
-	if !ts.IsZero() {
-		form.Set("time", formatTime(ts))
+// newRequest builds a POST form or a GET request with the parameters and
+// Config.QueryParameters.
+func (c *Client) newRequest(ctx context.Context, path string, params url.Values) (*http.Request, error) {
+	endpoint := c.baseURL + path
+	query := url.Values{}
+	for name, values := range c.parameters {
+		query[name] = values
 	}
 
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.queryURL, strings.NewReader(form.Encode()))
+	var body io.Reader
+	if c.method == http.MethodGet {
+		for name, values := range params {
+			query[name] = values
+		}
+	} else {
+		body = strings.NewReader(params.Encode())
+	}
+	if len(query) > 0 {
+		endpoint += "?" + query.Encode()
+	}
+
+	req, err := http.NewRequestWithContext(ctx, c.method, endpoint, body)
 	if err != nil {
 		return nil, &Error{Kind: KindBadData, Err: err}
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
 	req.Header.Set("Accept", "application/json")
 	return req, nil
 }
@@ -115,37 +206,63 @@ func formatTime(ts time.Time) string {
 	return strconv.FormatFloat(float64(ts.UnixMilli())/1e3, 'f', 3, 64)
 }
 
-// readLimited reads up to one byte past MaxResponseSize, so the caller can
-// tell a body that is exactly at the limit from one that exceeds it.
-func readLimited(body io.Reader) ([]byte, error) {
-	return io.ReadAll(io.LimitReader(body, MaxResponseSize+1))
+// decode turns a response into a Result or an error. A success status is
+// decoded as a stream; an error status is read in full, because error
+// bodies are small and may not be JSON.
+func (c *Client) decode(resp *http.Response, body *limitedBody, query string, maxSeries int) (*Result, error) {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, c.decodeError(resp, body)
+	}
+
+	dec := &seriesDecoder{dec: json.NewDecoder(body), query: query, maxSeries: maxSeries}
+	out, err := dec.decode()
+	var tooMany *TooManySeriesError
+	switch {
+	case errors.As(err, &tooMany):
+		return nil, err
+	case err != nil:
+		return nil, c.bodyError(resp.StatusCode, body, err)
+	case out.Status == "error":
+		// Some proxies return 200 with an error envelope.
+		return nil, responseError(resp, out.envelope, body.head)
+	case out.Status != "success":
+		return nil, notPrometheus(resp.StatusCode, body.head, fmt.Errorf("status is %q, want \"success\" or \"error\"", out.Status))
+	case !out.hasData || out.value == nil:
+		return nil, notPrometheus(resp.StatusCode, body.head, errors.New("data or its result is missing"))
+	}
+	return &Result{Value: out.value, Warnings: out.Warnings, Infos: out.Infos}, nil
 }
 
-// decodeResponse turns a status and body into a Result or an *Error.
-func decodeResponse(resp *http.Response, body []byte) (*Result, error) {
-	var env envelope
-	jsonErr := json.Unmarshal(body, &env)
-
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, responseError(resp, env, body)
-	}
-
-	if jsonErr != nil {
-		return nil, notPrometheus(resp.StatusCode, body, jsonErr)
-	}
-	if env.Status == "error" {
-		// Some proxies return 200 with an error envelope.
-		return nil, responseError(resp, env, body)
-	}
-	if env.Status != "success" {
-		return nil, notPrometheus(resp.StatusCode, body, fmt.Errorf("status is %q, want \"success\" or \"error\"", env.Status))
-	}
-
-	value, err := decodeValue(env.Data)
+// decodeError reads an error response in full and classifies it.
+func (c *Client) decodeError(resp *http.Response, body *limitedBody) error {
+	raw, err := io.ReadAll(body)
 	if err != nil {
-		return nil, notPrometheus(resp.StatusCode, body, err)
+		return c.bodyError(resp.StatusCode, body, err)
 	}
-	return &Result{Value: value, Warnings: env.Warnings, Infos: env.Infos}, nil
+	var env envelope
+	_ = json.Unmarshal(raw, &env)
+
+	qerr := responseError(resp, env, raw)
+	qerr.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), resp.Header.Get("Date"), time.Now())
+	return qerr
+}
+
+// bodyError classifies a failure to read or decode the body: the size
+// limit, a network error, or a body that is not a Prometheus response.
+func (c *Client) bodyError(status int, body *limitedBody, err error) *Error {
+	switch {
+	case errors.Is(err, errBodyTooLarge):
+		return &Error{
+			Kind:       KindResponse,
+			StatusCode: status,
+			Message:    fmt.Sprintf("response body exceeds %d bytes; narrow the query so that it returns fewer series, or raise Config.MaxResponseSize", c.maxResponse),
+		}
+	case body.readErr != nil:
+		qerr := transportError(body.readErr)
+		qerr.StatusCode = status
+		return qerr
+	}
+	return notPrometheus(status, body.head, err)
 }
 
 // responseError builds the *Error for an error status or an error envelope.
@@ -184,49 +301,6 @@ func awsErrorType(header, jsonType string) string {
 		return jsonType[i+1:]
 	}
 	return jsonType
-}
-
-// decodeValue decodes the data member into the model type its resultType
-// names.
-func decodeValue(raw json.RawMessage) (model.Value, error) {
-	if len(raw) == 0 {
-		return nil, errors.New("data is missing")
-	}
-	var data queryData
-	if err := json.Unmarshal(raw, &data); err != nil {
-		return nil, fmt.Errorf("data: %w", err)
-	}
-
-	var value model.Value
-	switch data.ResultType {
-	case "vector":
-		var v model.Vector
-		if err := json.Unmarshal(data.Result, &v); err != nil {
-			return nil, fmt.Errorf("vector result: %w", err)
-		}
-		value = v
-	case "matrix":
-		var m model.Matrix
-		if err := json.Unmarshal(data.Result, &m); err != nil {
-			return nil, fmt.Errorf("matrix result: %w", err)
-		}
-		value = m
-	case "scalar":
-		s := &model.Scalar{}
-		if err := json.Unmarshal(data.Result, s); err != nil {
-			return nil, fmt.Errorf("scalar result: %w", err)
-		}
-		value = s
-	case "string":
-		s := &model.String{}
-		if err := json.Unmarshal(data.Result, s); err != nil {
-			return nil, fmt.Errorf("string result: %w", err)
-		}
-		value = s
-	default:
-		return nil, fmt.Errorf("resultType %q is not vector, matrix, scalar or string", data.ResultType)
-	}
-	return value, nil
 }
 
 // notPrometheus is the *Error for a body that is not a Prometheus API

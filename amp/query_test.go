@@ -45,9 +45,11 @@ func newTestServer(t *testing.T, status int, header map[string]string, body stri
 	return srv, rec
 }
 
+// newTestClient returns a Client for address that makes one attempt per
+// query.
 func newTestClient(t *testing.T, address string) *Client {
 	t.Helper()
-	c, err := NewClient(Config{ServerAddress: address})
+	c, err := NewClient(Config{ServerAddress: address, Retry: RetryConfig{MaxAttempts: 1}})
 	require.NoError(t, err)
 	return c
 }
@@ -301,8 +303,8 @@ func TestQueryBodySizeLimit(t *testing.T) {
 		size    int
 		wantErr bool
 	}{
-		{name: "accepts: body at limit", size: MaxResponseSize},
-		{name: "rejects: body over limit", size: MaxResponseSize + 1, wantErr: true},
+		{name: "accepts: body at limit", size: DefaultMaxResponseSize},
+		{name: "rejects: body over limit", size: DefaultMaxResponseSize + 1, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -353,7 +355,7 @@ func TestQueryTransportFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := NewClient(Config{ServerAddress: tt.address, Timeout: tt.timeout})
+			c, err := NewClient(Config{ServerAddress: tt.address, Timeout: tt.timeout, Retry: RetryConfig{MaxAttempts: 1}})
 			require.NoError(t, err)
 
 			_, err = c.Query(tt.ctx, "up", t0)

@@ -17,6 +17,17 @@ type Source struct {
 	opts   promql.ReduceOptions
 }
 
+// Reading is one value of a Source with the server's notes about it.
+type Reading struct {
+	// Value is the reduced result of the query.
+	Value float64
+	// Warnings are the server's warnings, such as a partial result that may
+	// make Value too low.
+	Warnings []string
+	// Infos are the server's informational notes.
+	Infos []string
+}
+
 // NewSource returns a Source for query. It rejects a query that promql.Check
 // finds unable to return exactly one value, and the error contains the
 // rendered problems with their suggested fixes. Warnings, such as a query
@@ -40,19 +51,32 @@ func (s *Source) Query() string {
 	return s.query
 }
 
-// Value runs the query evaluated at now and reduces the result with
-// promql.Reduce. A failed query returns the client's *Error unchanged. A
-// result that does not reduce returns an error that wraps the promql error,
-// such as promql.ErrMultipleSeries.
+// Value runs the query evaluated at now and returns Read's value. It drops
+// the server's warnings; call Read to see them.
 func (s *Source) Value(ctx context.Context, now time.Time) (float64, error) {
-	result, err := s.client.Query(ctx, s.query, now)
+	reading, err := s.Read(ctx, now)
+	return reading.Value, err
+}
+
+// Read runs the query evaluated at now and reduces the result with
+// promql.Reduce.
+//
+// Decoding stops at the second series of the response, so a query that
+// returns thousands of series costs the memory of two: the error is then a
+// *TooManySeriesError, which wraps promql.ErrMultipleSeries. A failed query
+// returns the client's *Error unchanged. Any other result that does not
+// reduce returns an error that wraps the promql error, such as
+// promql.ErrEmptyResult.
+func (s *Source) Read(ctx context.Context, now time.Time) (Reading, error) {
+	params := queryParams(s.query, now)
+	result, err := s.client.run(ctx, queryPath, params, 1)
 	if err != nil {
-		return 0, err
+		return Reading{}, err
 	}
 
 	value, err := promql.Reduce(result.Value, s.opts)
 	if err != nil {
-		return 0, fmt.Errorf("amp: reduce the result of %q: %w", s.query, err)
+		return Reading{}, fmt.Errorf("amp: reduce the result of %q: %w", s.query, err)
 	}
-	return value, nil
+	return Reading{Value: value, Warnings: result.Warnings, Infos: result.Infos}, nil
 }

@@ -15,13 +15,14 @@ type Workspace struct {
 }
 
 // Host name forms of AMP workspace endpoints: standard and FIPS, in the
-// commercial partition and in the China partition.
+// commercial partition, in the China partition and dual-stack.
 var workspaceHostPrefixes = []string{"aps-workspaces-fips.", "aps-workspaces."}
-var workspaceHostSuffixes = []string{".amazonaws.com.cn", ".amazonaws.com"}
+var workspaceHostSuffixes = []string{".amazonaws.com.cn", ".amazonaws.com", ".api.aws"}
 
 // ParseWorkspaceURL parses https://aps-workspaces.<region>.amazonaws.com/workspaces/<id>[/] .
-// It also accepts the FIPS host aps-workspaces-fips.<region>.amazonaws.com
-// and the China partition's .amazonaws.com.cn hosts.
+// It also accepts the FIPS host aps-workspaces-fips.<region>.amazonaws.com,
+// the China partition's .amazonaws.com.cn hosts and the dual-stack
+// .api.aws hosts.
 //
 // Only https is accepted, because AMP serves its API over TLS only. A URL
 // that goes past the workspace ID, such as the console's query endpoint

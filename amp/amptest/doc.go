@@ -1,0 +1,38 @@
+// Package amptest runs a fake Amazon Managed Service for Prometheus (AMP)
+// workspace on 127.0.0.1 for unit tests of code that queries AMP.
+//
+// A Server checks the SigV4 signature of every request as AMP does (service
+// aps, its region, the static keys AccessKeyID and SecretAccessKey, and a
+// signing time within 5 minutes of its clock). It responds to a failed
+// check with 403 and the AWS error type in x-amzn-ErrorType. A verified query to
+// <URL>/api/v1/query or <URL>/api/v1/query_range gets a response from
+// results that the test programs:
+//
+//	srv := amptest.NewServer(t, amptest.Config{})
+//	srv.SetResult(`sum(rate(http_requests_total[2m]))`, 140)
+//	client, err := amp.NewClient(amp.Config{
+//		ServerAddress: srv.URL(),
+//		SigV4:         true,
+//		Region:        srv.Region(),
+//		Credentials:   srv.Credentials(),
+//	})
+//
+// SetResult, SetVector and SetEmpty program one query, and HandleQuery sets
+// a function for any other query. A query with neither returns no series.
+//
+// # Faults
+//
+// Fail, Throttle, Malformed and Reset make the next n verified requests
+// fail with a status, a 429 like AMP's, a cut-off body or a closed
+// connection. Faults queue in the order they are added. Delay slows every
+// response. Requests returns every request received, with its parameters,
+// headers and whether its signature passed, so a test can check what a
+// client sent and how often it retried.
+//
+// # Proxy mode
+//
+// With Config.Upstream set, a Server forwards each verified request to a
+// real Prometheus-compatible server, without the signature headers, so
+// that a real query engine responds behind SigV4. Faults and Delay still
+// apply. Programmed results do not.
+package amptest
