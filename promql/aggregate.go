@@ -36,18 +36,36 @@ func groupLabels(n *parser.AggregateExpr, in labelSet) labelSet {
 	return in.intersect(n.Grouping)
 }
 
+// groupFixed returns the fixed labels of the series that the aggregation returns, which carry
+// only the labels of their group.
+func groupFixed(n *parser.AggregateExpr, in fixedLabels) fixedLabels {
+	if n.Without {
+		return in.drop(n.Grouping...).drop(metadataLabels...)
+	}
+	return in.keep(n.Grouping...)
+}
+
+// singleGroup reports whether the aggregation puts all its input into one group: the series
+// carry no grouping label, or the same value of each.
+func singleGroup(n *parser.AggregateExpr, in verdict) bool {
+	groups := groupLabels(n, in.labels)
+	return groups.isEmpty() || in.fixed.covers(groups, false)
+}
+
 // aggregateGroups handles the operators that return one series per group. floats is true when
 // the output contains only float samples.
 func (c classifier) aggregateGroups(n *parser.AggregateExpr, in verdict, floats bool) verdict {
 	groups := groupLabels(n, in.labels)
+	single := singleGroup(n, in)
 	v := verdict{
 		typ:       parser.ValueTypeVector,
-		atMostOne: in.atMostOne || groups.isEmpty(),
+		atMostOne: in.atMostOne || single,
 		// A group that mixes floats and native histograms is dropped, so only float input
 		// guarantees an output series.
 		present:   in.present && in.floats,
 		floats:    floats,
 		labels:    groups,
+		fixed:     groupFixed(n, in.fixed),
 		emptyWhen: in.emptyWhen,
 	}
 	name := describeAggregate(n)
@@ -57,6 +75,8 @@ func (c classifier) aggregateGroups(n *parser.AggregateExpr, in verdict, floats 
 		return v.decidedBy(n, "%s returns exactly one series because its input %s always has one float series", name, c.snippet(n.Expr))
 	case groups.isEmpty():
 		return v.decidedBy(n, "%s aggregates all its input into one series, or none when the input is empty", name)
+	case single:
+		return v.decidedBy(n, "%s aggregates all its input into one series, or none when the input is empty, because every input series has the same value of %s", name, joinWords(groups.names))
 	case in.atMostOne:
 		return v.decidedBy(n, "%s returns at most one series because its input contains at most one series", name)
 	case n.Without:
@@ -70,8 +90,10 @@ func (c classifier) aggregateGroups(n *parser.AggregateExpr, in verdict, floats 
 // new label. A single input series gives a single value.
 func (c classifier) aggregateCountValues(n *parser.AggregateExpr, in verdict) verdict {
 	labels := groupLabels(n, in.labels)
+	var fixed fixedLabels
 	if label, ok := n.Param.(*parser.StringLiteral); ok {
 		labels = labels.with(label.Val)
+		fixed = groupFixed(n, in.fixed).drop(label.Val)
 	} else {
 		labels = anyLabels()
 	}
@@ -81,6 +103,7 @@ func (c classifier) aggregateCountValues(n *parser.AggregateExpr, in verdict) ve
 		present:   in.present && in.floats,
 		floats:    true,
 		labels:    labels,
+		fixed:     fixed,
 		emptyWhen: in.emptyWhen,
 	}
 	if in.atMostOne {
@@ -94,12 +117,13 @@ func (c classifier) aggregateCountValues(n *parser.AggregateExpr, in verdict) ve
 func (c classifier) aggregateTopK(n *parser.AggregateExpr, in verdict) verdict {
 	name := n.Op.String()
 	k, literal := numberValue(n.Param)
-	singleGroup := groupLabels(n, in.labels).isEmpty()
+	single := singleGroup(n, in)
 	v := verdict{
 		typ:       parser.ValueTypeVector,
 		atMostOne: in.atMostOne,
 		floats:    in.floats,
 		labels:    in.labels,
+		fixed:     in.fixed,
 		emptyWhen: in.emptyWhen,
 	}
 
@@ -108,7 +132,7 @@ func (c classifier) aggregateTopK(n *parser.AggregateExpr, in verdict) verdict {
 		v.atMostOne = true
 		v.emptyWhen = fmt.Sprintf("k is %s, below 1", formatNumber(k))
 		return v.decidedBy(n, "%s with k below 1 returns no series", name)
-	case literal && k < 2 && singleGroup:
+	case literal && k < 2 && single:
 		v.atMostOne = true
 		v.present = in.present && in.floats
 		return v.decidedBy(n, "%s with k = 1 returns at most one series", name)
@@ -132,6 +156,7 @@ func (c classifier) aggregateSample(n *parser.AggregateExpr, in verdict) verdict
 		atMostOne: in.atMostOne,
 		floats:    in.floats,
 		labels:    in.labels,
+		fixed:     in.fixed,
 		emptyWhen: eitherCondition(in.emptyWhen, "limit_ratio samples none of its input"),
 	}
 	if in.atMostOne {

@@ -2,6 +2,7 @@ package promql
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/prometheus/prometheus/promql/parser"
 )
@@ -57,6 +58,7 @@ func filters(n *parser.BinaryExpr) bool {
 // output series, and a comparison without bool drops the series for which it is false.
 func (c classifier) binaryWithScalar(n *parser.BinaryExpr, vec verdict) verdict {
 	op := n.Op.String()
+	vec.fixed = vec.fixed.drop(schemaLabels...).dropName()
 	if filters(n) {
 		vec.present = false
 		vec.emptyWhen = eitherCondition(vec.emptyWhen, fmt.Sprintf("the comparison %s is false", c.snippet(n)))
@@ -80,18 +82,26 @@ func (c classifier) binaryWithScalar(n *parser.BinaryExpr, vec verdict) verdict 
 }
 
 // sameSignature reports whether every series of lhs matches every series of rhs under the
-// vector matching, which is true when no label that the matching compares can be present.
-func sameSignature(m *parser.VectorMatching, lhs, rhs labelSet) bool {
-	if m.On {
-		for _, name := range m.MatchingLabels {
-			if lhs.has(name) || rhs.has(name) {
-				return false
-			}
+// vector matching. That is true when each label that the matching compares is missing or has
+// one known value, the same on both sides.
+func sameSignature(m *parser.VectorMatching, lhs, rhs verdict) bool {
+	compared := m.MatchingLabels
+	if !m.On {
+		if !lhs.labels.known || !rhs.labels.known {
+			return false
 		}
-		return true
+		ignored := append(slices.Clone(metadataLabels), m.MatchingLabels...)
+		compared = lhs.labels.union(rhs.labels).without(ignored...).names
 	}
-	ignored := append(append([]string{}, metadataLabels...), m.MatchingLabels...)
-	return lhs.within(ignored) && rhs.within(ignored)
+
+	for _, name := range compared {
+		left, leftKnown := lhs.fixed.value(lhs.labels, name)
+		right, rightKnown := rhs.fixed.value(rhs.labels, name)
+		if !leftKnown || !rightKnown || left != right {
+			return false
+		}
+	}
+	return true
 }
 
 // binaryMatch handles arithmetic and comparison between two vectors. One-to-one matching
@@ -101,7 +111,7 @@ func sameSignature(m *parser.VectorMatching, lhs, rhs labelSet) bool {
 func (c classifier) binaryMatch(n *parser.BinaryExpr, lhs, rhs verdict) verdict {
 	m := n.VectorMatching
 	op := n.Op.String()
-	same := sameSignature(m, lhs.labels, rhs.labels)
+	same := sameSignature(m, lhs, rhs)
 	fill := m.FillValues.LHS != nil || m.FillValues.RHS != nil
 
 	v := verdict{
@@ -109,6 +119,7 @@ func (c classifier) binaryMatch(n *parser.BinaryExpr, lhs, rhs verdict) verdict 
 		present:   lhs.present && rhs.present && lhs.floats && rhs.floats && same && !filters(n) && !isTrim(n.Op),
 		floats:    ((lhs.floats && rhs.floats) || n.ReturnBool) && !isTrim(n.Op),
 		labels:    matchedLabels(m, lhs.labels, rhs.labels),
+		fixed:     matchedFixed(m, lhs.fixed, rhs.fixed),
 		emptyWhen: eitherCondition(eitherCondition(lhs.emptyWhen, rhs.emptyWhen), "no series of both sides match"),
 	}
 	if filters(n) {
@@ -162,10 +173,34 @@ func matchedLabels(m *parser.VectorMatching, lhs, rhs labelSet) labelSet {
 	return lhs.without(m.MatchingLabels...)
 }
 
+// matchedFixed returns the fixed labels of the result of an arithmetic or comparison
+// operation. A result series takes the labels of its series on the many side, or of the left
+// side for one-to-one matching, without the metric name and with the included labels of the
+// matching series of the other side.
+func matchedFixed(m *parser.VectorMatching, lhs, rhs fixedLabels) fixedLabels {
+	if m.FillValues.LHS != nil || m.FillValues.RHS != nil {
+		return nil
+	}
+	base := lhs
+	if m.Card == parser.CardOneToMany {
+		base = rhs
+	}
+	base = base.drop(schemaLabels...).dropName().drop(m.Include...)
+
+	switch {
+	case m.Card != parser.CardOneToOne:
+		return base
+	case m.On:
+		return base.keep(m.MatchingLabels...)
+	default:
+		return base.drop(m.MatchingLabels...)
+	}
+}
+
 // binaryAnd keeps the series of the left side that have a match on the right side.
 func (c classifier) binaryAnd(n *parser.BinaryExpr, lhs, rhs verdict) verdict {
 	v := lhs
-	v.present = lhs.present && rhs.present && sameSignature(n.VectorMatching, lhs.labels, rhs.labels)
+	v.present = lhs.present && rhs.present && sameSignature(n.VectorMatching, lhs, rhs)
 	v.emptyWhen = eitherCondition(eitherCondition(lhs.emptyWhen, rhs.emptyWhen), "no series of both sides match")
 	if lhs.atMostOne {
 		return v.decidedBy(n, "\"and\" keeps a subset of its left side, which contains at most one series")
@@ -188,13 +223,14 @@ func (c classifier) binaryUnless(n *parser.BinaryExpr, lhs, rhs verdict) verdict
 // matching labels differ from all left series. The result contains at most one series only when
 // each side does and the two sides always match, as in sum(x) or vector(0).
 func (c classifier) binaryOr(n *parser.BinaryExpr, lhs, rhs verdict) verdict {
-	same := sameSignature(n.VectorMatching, lhs.labels, rhs.labels)
+	same := sameSignature(n.VectorMatching, lhs, rhs)
 	v := verdict{
 		typ:       parser.ValueTypeVector,
 		atMostOne: lhs.atMostOne && rhs.atMostOne && same,
 		present:   lhs.present || rhs.present,
 		floats:    lhs.floats && rhs.floats,
 		labels:    lhs.labels.union(rhs.labels),
+		fixed:     lhs.fixed.common(rhs.fixed),
 		emptyWhen: fmt.Sprintf("both %s and %s are empty", c.snippet(n.LHS), c.snippet(n.RHS)),
 	}
 	left, right := c.snippet(n.LHS), c.snippet(n.RHS)

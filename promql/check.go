@@ -5,14 +5,24 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/prometheus/prometheus/promql/parser"
 )
 
-// queryParser accepts experimental functions and fill modifiers, so that a query using them is
-// reported as experimental rather than as a syntax error. It is safe for concurrent use.
+// queryParser accepts experimental functions, fill modifiers and unquoted UTF-8 names, so that a
+// query using them is reported as experimental rather than as a syntax error. Parsers are safe
+// for concurrent use.
 var queryParser = parser.NewParser(parser.Options{
+	EnableExperimentalFunctions: true,
+	EnableBinopFillModifiers:    true,
+	EnableUnquotedUTF8Names:     true,
+})
+
+// legacyNameParser differs from queryParser only in rejecting unquoted UTF-8 names, which
+// Prometheus accepts only with --enable-feature=promql-unquoted-utf8-names.
+var legacyNameParser = parser.NewParser(parser.Options{
 	EnableExperimentalFunctions: true,
 	EnableBinopFillModifiers:    true,
 })
@@ -39,6 +49,9 @@ func Check(query string) Report {
 		report.Problems = append(report.Problems, p)
 	}
 	report.Problems = append(report.Problems, featureProblems(query, expr)...)
+	if p, ok := utf8NameProblem(query); ok {
+		report.Problems = append(report.Problems, p)
+	}
 	slices.SortStableFunc(report.Problems, func(a, b Problem) int { return a.Start - b.Start })
 	return report
 }
@@ -128,6 +141,59 @@ func featureProblems(query string, expr parser.Expr) []Problem {
 		return nil
 	})
 	return problems
+}
+
+// utf8NameProblem reports the first unquoted name with a dot or a non-ASCII letter in a query
+// that queryParser accepts.
+func utf8NameProblem(query string) (Problem, bool) {
+	// Only a dot or a non-ASCII byte can start such a name, so most queries skip the second parse.
+	if !strings.ContainsRune(query, '.') && !hasNonASCII(query) {
+		return Problem{}, false
+	}
+	_, err := legacyNameParser.ParseExpr(query)
+	var parseErrs parser.ParseErrors
+	if err == nil || !errors.As(err, &parseErrs) || len(parseErrs) == 0 {
+		return Problem{}, false
+	}
+
+	start, end := nameAround(query, int(parseErrs[0].PositionRange.Start))
+	message := fmt.Sprintf("the unquoted name %s needs --enable-feature=promql-unquoted-utf8-names, which other Prometheus-compatible services can lack; quote the name instead, as in {\"http.server.requests\", \"service.name\"=\"api\"}", query[start:end])
+	return newProblem(query, CheckExperimental, SeverityWarning, start, end, message, ""), true
+}
+
+func hasNonASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
+}
+
+// nameAround returns the span of the name that contains the byte offset, which can be any
+// character of the name.
+func nameAround(query string, offset int) (start, end int) {
+	offset = min(max(offset, 0), len(query))
+	isNameRune := func(r rune) bool {
+		return r == '_' || r == '.' || r == ':' || unicode.IsLetter(r) || unicode.IsDigit(r)
+	}
+	start = offset
+	for start > 0 {
+		r, size := utf8.DecodeLastRuneInString(query[:start])
+		if !isNameRune(r) {
+			break
+		}
+		start -= size
+	}
+	end = offset
+	for end < len(query) {
+		r, size := utf8.DecodeRuneInString(query[end:])
+		if !isNameRune(r) {
+			break
+		}
+		end += size
+	}
+	return start, end
 }
 
 func rangeModifier(n *parser.VectorSelector) string {

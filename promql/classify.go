@@ -28,10 +28,11 @@ type classifier struct {
 type verdict struct {
 	typ parser.ValueType
 
-	atMostOne bool     // a vector or matrix contains at most one series
-	present   bool     // a vector contains at least one series
-	floats    bool     // no series of a vector contains a native histogram sample
-	labels    labelSet // the label names that the series can carry
+	atMostOne bool        // a vector or matrix contains at most one series
+	present   bool        // a vector contains at least one series
+	floats    bool        // no series of a vector contains a native histogram sample
+	labels    labelSet    // the label names that the series can carry
+	fixed     fixedLabels // the labels that have the same value in every series
 
 	node      parser.Node // the node whose rule decided the bounds
 	origin    string      // the explanation of the bounds at node
@@ -108,8 +109,10 @@ func (c classifier) classify(e parser.Expr) verdict {
 	case *parser.StepInvariantExpr:
 		return c.classify(n.Expr)
 	case *parser.UnaryExpr:
-		// A sign changes values, never the set of series.
-		return c.classify(n.Expr)
+		// A sign changes values and removes the metric name, never the set of series.
+		v := c.classify(n.Expr)
+		v.fixed = v.fixed.dropName()
+		return v
 	case *parser.VectorSelector:
 		return c.classifySelector(n)
 	case *parser.MatrixSelector:
@@ -155,6 +158,7 @@ func (c classifier) classifySelector(n *parser.VectorSelector) verdict {
 	return verdict{
 		typ:       parser.ValueTypeVector,
 		labels:    anyLabels(),
+		fixed:     selectorLabels(n.LabelMatchers),
 		node:      n,
 		origin:    fmt.Sprintf("the selector %s can match any number of series", c.snippet(n)),
 		emptyWhen: fmt.Sprintf("%s matches nothing", c.snippet(n)),
@@ -162,9 +166,14 @@ func (c classifier) classifySelector(n *parser.VectorSelector) verdict {
 }
 
 func (c classifier) classifyMatrixSelector(n *parser.MatrixSelector) verdict {
+	var fixed fixedLabels
+	if vs, ok := n.VectorSelector.(*parser.VectorSelector); ok {
+		fixed = selectorLabels(vs.LabelMatchers)
+	}
 	return verdict{
 		typ:       parser.ValueTypeMatrix,
 		labels:    anyLabels(),
+		fixed:     fixed,
 		node:      n,
 		origin:    fmt.Sprintf("the range selector %s can match any number of series", c.snippet(n)),
 		emptyWhen: fmt.Sprintf("%s has no samples in its range", c.snippet(n)),
@@ -173,17 +182,23 @@ func (c classifier) classifyMatrixSelector(n *parser.MatrixSelector) verdict {
 
 // classifySubquery bounds the series of a subquery, which collects the inner result of every
 // step in the range. Different steps can return different series, so the subquery contains at most
-// one series only when every step returns at most one series with the empty label set.
+// one series only when every step returns at most one series with the same label set: one
+// whose labels the query fixes to known values, or the empty one.
 func (c classifier) classifySubquery(n *parser.SubqueryExpr) verdict {
 	inner := c.classify(n.Expr)
 	v := verdict{
 		typ:       parser.ValueTypeMatrix,
 		labels:    inner.labels,
+		fixed:     inner.fixed,
 		emptyWhen: fmt.Sprintf("%s returns nothing during the subquery range", c.snippet(n.Expr)),
 	}
-	if inner.atMostOne && inner.labels.isEmpty() {
+	switch {
+	case inner.atMostOne && inner.labels.isEmpty():
 		v.atMostOne = true
 		return v.decidedBy(n, "the subquery %s contains at most one series because each step returns at most one series without labels", c.snippet(n))
+	case inner.atMostOne && inner.fixed.covers(inner.labels, true):
+		v.atMostOne = true
+		return v.decidedBy(n, "the subquery %s contains at most one series because each step returns at most one series, whose labels the query fixes", c.snippet(n))
 	}
 	return v.decidedBy(n, "the subquery %s can contain a different series for each step, and %s", c.snippet(n), inner.reason())
 }

@@ -23,6 +23,11 @@
 // histogram_fraction over sum by (le) assume that native histogram series carry no le label.
 // Each verdict carries a reason that names the node responsible for it.
 //
+// The rules follow the labels that every series must carry. A label that a selector fixes
+// with an equality matcher has one value in every series, so sum by (app)
+// (x{app="sample-app"}) returns at most one series, while sum by (pod) (x) can return one per
+// pod.
+//
 // A [Report] lists [Problem] values with a check name, a severity, a byte span and a suggested
 // rewrite of the whole query that itself passes the check:
 //
@@ -30,8 +35,8 @@
 //   - "one-value" (error): the query can return several series, a range vector or a string.
 //   - "may-be-empty" (warning): the query returns at most one series, and none when its input
 //     matches nothing; the fix appends "or vector(0)".
-//   - "experimental" (warning): the query uses a function, aggregation or modifier that a
-//     Prometheus server accepts only behind a feature flag.
+//   - "experimental" (warning): the query uses a function, aggregation, modifier or unquoted
+//     UTF-8 name that a Prometheus server accepts only behind a feature flag.
 //   - "compatibility" (info): the query uses a range selector modifier that older Prometheus
 //     servers reject.
 //   - "scalar-result" (info): the query returns a scalar, which [Reduce] reads but KEDA's

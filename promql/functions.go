@@ -114,6 +114,7 @@ func (c classifier) floatCall(n *parser.Call) verdict {
 	in := c.classifyInput(n)
 	in.present = in.present && in.floats
 	in.floats = true
+	in.fixed = in.fixed.dropName()
 	return in.keptBy(n, n.Func.Name)
 }
 
@@ -125,8 +126,10 @@ func (c classifier) relabelCall(n *parser.Call) verdict {
 		// series end up with the same labels, so the number of series never grows.
 		if dst, ok := stringArg(n, 1); ok {
 			in.labels = in.labels.with(dst)
+			in.fixed = in.fixed.drop(dst)
 		} else {
 			in.labels = anyLabels()
+			in.fixed = nil
 		}
 	}
 	return in.keptBy(n, n.Func.Name)
@@ -139,10 +142,12 @@ func (c classifier) filterCall(n *parser.Call) verdict {
 	v := in
 	v.present = false
 	v.floats = true
+	v.fixed = in.fixed.dropName()
 	v.emptyWhen = eitherCondition(in.emptyWhen, dropCondition(n))
 	if n.Func.Name == "info" {
 		// info adds the data labels of the matching info series, which the query does not name.
 		v.labels = anyLabels()
+		v.fixed = nil
 		v.floats = in.floats
 	}
 	if in.atMostOne {
@@ -178,11 +183,14 @@ func (c classifier) bucketCall(n *parser.Call) verdict {
 	}
 	in := c.classify(arg)
 	groups := in.labels.without(model.BucketLabel)
+	fixed := in.fixed.drop(model.BucketLabel).dropName()
+	single := groups.isEmpty() || fixed.covers(groups, false)
 	v := verdict{
 		typ:       parser.ValueTypeVector,
-		atMostOne: in.atMostOne || groups.isEmpty(),
+		atMostOne: in.atMostOne || single,
 		floats:    true,
 		labels:    groups,
+		fixed:     fixed,
 		emptyWhen: eitherCondition(in.emptyWhen, fmt.Sprintf("%s contains no histogram", c.snippet(arg))),
 	}
 	name := n.Func.Name
@@ -192,6 +200,8 @@ func (c classifier) bucketCall(n *parser.Call) verdict {
 		return v.decidedBy(n, "%s returns at most one series because its input contains at most one series", name)
 	case groups.isEmpty():
 		return v.decidedBy(n, "%s returns at most one series because its input carries no label except le, so all its buckets form one histogram", name)
+	case single:
+		return v.decidedBy(n, "%s returns at most one series because every input series has the same value of %s, so all its buckets form one histogram", name, joinWords(groups.names))
 	default:
 		return v.decidedBy(n, "%s returns one series per histogram, and %s", name, in.reason())
 	}
@@ -203,8 +213,10 @@ func (c classifier) quantilesCall(n *parser.Call) verdict {
 	v := c.bucketCall(n)
 	if label, ok := stringArg(n, 1); ok {
 		v.labels = v.labels.with(label)
+		v.fixed = v.fixed.drop(label)
 	} else {
 		v.labels = anyLabels()
+		v.fixed = nil
 	}
 	if quantiles := len(n.Args) - 2; quantiles > 1 {
 		v.atMostOne = false
@@ -258,5 +270,6 @@ func (c classifier) rangeCall(n *parser.Call) verdict {
 	v.typ = parser.ValueTypeVector
 	v.present = false
 	v.floats = false
+	v.fixed = in.fixed.dropName()
 	return v.keptBy(n, n.Func.Name)
 }

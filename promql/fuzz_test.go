@@ -2,13 +2,12 @@ package promql
 
 import (
 	"testing"
-
-	"github.com/prometheus/prometheus/promql/promqltest"
 )
 
 // FuzzCheck checks that Check never panics, that problem positions stay inside the query and
 // that every fix passes the check it fixes. The seeds are the cardinality cases and the
-// expressions of the Prometheus engine's own test files.
+// expressions of the instant evaluations in the Prometheus engine's own test files, read from
+// the module cache.
 func FuzzCheck(f *testing.F) {
 	for _, tc := range cardinalityCases {
 		f.Add(tc.query)
@@ -17,11 +16,7 @@ func FuzzCheck(f *testing.F) {
 	f.Add("x # comment")
 	f.Add(`sum(x) by (pod) > on(pod) group_left(node) kube_pod_info`)
 	f.Add(`label_join(x, "dst", ",", "a", "b")`)
-	exprs, err := promqltest.GetBuiltInExprs()
-	if err != nil {
-		f.Fatalf("reading the built-in expressions: %v", err)
-	}
-	for _, query := range exprs {
+	for _, query := range corpusExpressions() {
 		f.Add(query)
 	}
 

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
 )
 
 // labelSet is an upper bound on the label names that the series of a vector carry.
@@ -16,7 +17,10 @@ type labelSet struct {
 }
 
 // Label names that vector matching ignores unless they are listed in on(...).
-var metadataLabels = []string{model.MetricNameLabel, "__type__", "__unit__"}
+var metadataLabels = append([]string{model.MetricNameLabel}, schemaLabels...)
+
+// Labels of the type and unit of a metric, which operations that change values remove.
+var schemaLabels = []string{"__type__", "__unit__"}
 
 func anyLabels() labelSet { return labelSet{} }
 
@@ -78,6 +82,101 @@ func (s labelSet) within(names []string) bool {
 	}
 	for _, n := range s.names {
 		if !slices.Contains(names, n) {
+			return false
+		}
+	}
+	return true
+}
+
+// labelValue is the value that a label has in every series of a vector. When known is false
+// every series has the same value, but the query does not state which.
+type labelValue struct {
+	value string
+	known bool
+}
+
+// fixedLabels maps label names to the value that every series of a vector has, where a
+// missing label counts as the empty value. A map is never changed after it is built, so
+// verdicts can share it.
+type fixedLabels map[string]labelValue
+
+// selectorLabels returns the labels that the equality matchers of a selector fix.
+func selectorLabels(matchers []*labels.Matcher) fixedLabels {
+	fixed := fixedLabels{}
+	for _, m := range matchers {
+		if m.Type == labels.MatchEqual {
+			fixed[m.Name] = labelValue{value: m.Value, known: true}
+		}
+	}
+	return fixed
+}
+
+// value returns the value of name in every series of a vector whose labels are bounded by
+// set, and false when the series can differ in it.
+func (f fixedLabels) value(set labelSet, name string) (string, bool) {
+	if !set.has(name) {
+		return "", true
+	}
+	v, ok := f[name]
+	return v.value, ok && v.known
+}
+
+// keep returns the fixed labels among names.
+func (f fixedLabels) keep(names ...string) fixedLabels {
+	kept := fixedLabels{}
+	for _, name := range names {
+		if v, ok := f[name]; ok {
+			kept[name] = v
+		}
+	}
+	return kept
+}
+
+// drop returns the fixed labels without names, whose values an operation can change.
+func (f fixedLabels) drop(names ...string) fixedLabels {
+	kept := fixedLabels{}
+	for name, v := range f {
+		if !slices.Contains(names, name) {
+			kept[name] = v
+		}
+	}
+	return kept
+}
+
+// dropName returns the fixed labels after an operation that removes the metric name from
+// every series. The engine removes it either at once or at the end of the evaluation, so a
+// fixed name stays the same in every series but its value is no longer known.
+func (f fixedLabels) dropName() fixedLabels {
+	if _, ok := f[model.MetricNameLabel]; !ok {
+		return f
+	}
+	kept := f.drop(model.MetricNameLabel)
+	kept[model.MetricNameLabel] = labelValue{}
+	return kept
+}
+
+// common returns the labels that both maps fix to the same known value, which the series of
+// a union of the two vectors share.
+func (f fixedLabels) common(o fixedLabels) fixedLabels {
+	kept := fixedLabels{}
+	for name, v := range f {
+		if w, ok := o[name]; ok && v.known && w.known && v.value == w.value {
+			kept[name] = v
+		}
+	}
+	return kept
+}
+
+// covers reports whether the fixed labels include every name of set, which must be known, so
+// that every series has the same value for each label that it can carry. With knownOnly, only
+// labels with a known value count.
+func (f fixedLabels) covers(set labelSet, knownOnly bool) bool {
+	if !set.known {
+		return false
+	}
+	for _, name := range set.names {
+		v, ok := f[name]
+		if !ok || (knownOnly && !v.known) {
 			return false
 		}
 	}

@@ -30,6 +30,8 @@ func TestRenderGolden(t *testing.T) {
 		{"experimental_and_empty", `limitk(1, x) + fill(0) sum(y)`},
 		{"no_problems", `sum(x) or vector(0)`},
 		{"scalar_result", `scalar(sum(rate(x_total[5m])))`},
+		{"unquoted_utf8_name", "sum(\n  rate(http.server.requests{service.name=\"api\"}[5m])\n)"},
+		{"fixed_label_group", `sum by (app) (rate(http_requests_total{app="sample-app"}[5m]))`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
