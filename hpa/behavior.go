@@ -3,6 +3,7 @@ package hpa
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -12,7 +13,9 @@ import (
 // how fast and after what delay the count may move in each direction. Its
 // JSON tags are the API's, so a manifest's behavior block (or KEDA's
 // advanced.horizontalPodAutoscalerConfig.behavior) decodes into it with
-// encoding/json or sigs.k8s.io/yaml.
+// sigs.k8s.io/yaml's UnmarshalStrict, or encoding/json with
+// DisallowUnknownFields. Both reject a misspelled field, which
+// yaml.Unmarshal and json.Unmarshal drop without an error.
 type Behavior struct {
 	// ScaleUp governs increases; nil means the API defaults: no window and
 	// at most 4 pods or 100 % per 15 s, whichever is more.
@@ -150,6 +153,9 @@ func (s *ScalingRules) validate(path string) error {
 	if p := s.SelectPolicy; p != nil {
 		switch *p {
 		case MaxChangePolicySelect, MinChangePolicySelect, DisabledPolicySelect:
+		case "":
+			return &FieldError{Field: path + ".selectPolicy",
+				Detail: fmt.Sprintf("is missing; set %q, %q or %q", MaxChangePolicySelect, MinChangePolicySelect, DisabledPolicySelect)}
 		default:
 			return &FieldError{Field: path + ".selectPolicy", Value: *p,
 				Detail: fmt.Sprintf("is not supported; use %q, %q or %q", MaxChangePolicySelect, MinChangePolicySelect, DisabledPolicySelect)}
@@ -169,14 +175,27 @@ func validateTolerance(path string, q *resource.Quantity) error {
 	}
 	v := q.AsApproximateFloat64()
 	if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-		return &FieldError{Field: path + ".tolerance", Value: q.String(), Detail: "must be 0 or more, e.g. 0.05"}
+		return &FieldError{Field: path + ".tolerance", Value: formatDecimal(q), Detail: `must be 0 or more, such as "0.05"`}
 	}
 	return nil
+}
+
+// formatDecimal writes q as a plain decimal, such as -0.05 where
+// Quantity.String gives the canonical -50m. It leaves q unchanged.
+func formatDecimal(q *resource.Quantity) string {
+	decimal := q.DeepCopy()
+	text := decimal.AsDec().String()
+	if strings.Contains(text, ".") {
+		text = strings.TrimRight(strings.TrimRight(text, "0"), ".")
+	}
+	return text
 }
 
 func (p ScalingPolicy) validate(path string) error {
 	switch p.Type {
 	case PodsScalingPolicy, PercentScalingPolicy:
+	case "":
+		return &FieldError{Field: path + ".type", Detail: fmt.Sprintf("is missing; set %q or %q", PodsScalingPolicy, PercentScalingPolicy)}
 	default:
 		return &FieldError{Field: path + ".type", Value: p.Type,
 			Detail: fmt.Sprintf("is not supported; use %q or %q", PodsScalingPolicy, PercentScalingPolicy)}

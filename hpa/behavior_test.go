@@ -44,13 +44,13 @@ func TestSpecValidate(t *testing.T) {
 		{"invalid: negative window", Spec{MinReplicas: 1, MaxReplicas: 2, DownscaleStabilizationWindow: durationPtr(-time.Second)}, "downscaleStabilizationWindow", "-1s"},
 		{"invalid: window over 3600", down(ScalingRules{StabilizationWindowSeconds: int32Ptr(3601)}), "behavior.scaleDown.stabilizationWindowSeconds", "3601"},
 		{"invalid: negative up window", up(ScalingRules{StabilizationWindowSeconds: int32Ptr(-1)}), "behavior.scaleUp.stabilizationWindowSeconds", "-1"},
-		{"invalid: unknown selectPolicy", up(ScalingRules{SelectPolicy: selectPtr("Largest")}), "behavior.scaleUp.selectPolicy", "Largest"},
-		{"invalid: unknown policy type", down(ScalingRules{Policies: []ScalingPolicy{{Type: "Replicas", Value: 1, PeriodSeconds: 15}}}), "behavior.scaleDown.policies[0].type", "Replicas"},
+		{"invalid: unknown selectPolicy", up(ScalingRules{SelectPolicy: selectPtr("Largest")}), "behavior.scaleUp.selectPolicy", `"Largest"`},
+		{"invalid: unknown policy type", down(ScalingRules{Policies: []ScalingPolicy{{Type: "Replicas", Value: 1, PeriodSeconds: 15}}}), "behavior.scaleDown.policies[0].type", `"Replicas"`},
 		{"invalid: negative policy value", up(ScalingRules{Policies: []ScalingPolicy{pods(1, 15), pods(-4, 15)}}), "behavior.scaleUp.policies[1].value", "-4"},
 		{"invalid: zero policy value", up(ScalingRules{Policies: []ScalingPolicy{pods(0, 15)}}), "behavior.scaleUp.policies[0].value", "0"},
 		{"invalid: period 0", up(ScalingRules{Policies: []ScalingPolicy{pods(4, 15), pods(4, 0)}}), "behavior.scaleUp.policies[1].periodSeconds", "0"},
 		{"invalid: period over 1800", down(ScalingRules{Policies: []ScalingPolicy{pods(4, 1801)}}), "behavior.scaleDown.policies[0].periodSeconds", "1801"},
-		{"invalid: negative behavior tolerance", down(ScalingRules{Tolerance: quantityPtr("-0.1")}), "behavior.scaleDown.tolerance", "-100m"},
+		{"invalid: negative behavior tolerance", down(ScalingRules{Tolerance: quantityPtr("-0.1")}), "behavior.scaleDown.tolerance", `"-0.1"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,7 +68,7 @@ func TestSpecValidate(t *testing.T) {
 			if fe.Field != tt.wantField {
 				t.Errorf("Field = %q, want %q", fe.Field, tt.wantField)
 			}
-			if !strings.Contains(err.Error(), tt.wantField+" "+tt.wantValue+":") {
+			if !strings.HasPrefix(err.Error(), "hpa: "+tt.wantField+" "+tt.wantValue+" ") {
 				t.Errorf("Error() = %q, want it to name %s %s", err, tt.wantField, tt.wantValue)
 			}
 			if _, err := NewCalculator(tt.spec); err == nil {
@@ -88,8 +88,8 @@ behavior:
 
 func TestBehaviorDecodesFromYAML(t *testing.T) {
 	var spec Spec
-	if err := yaml.Unmarshal([]byte(guideBehavior), &spec); err != nil {
-		t.Fatalf("yaml.Unmarshal() error = %v", err)
+	if err := yaml.UnmarshalStrict([]byte(guideBehavior), &spec); err != nil {
+		t.Fatalf("yaml.UnmarshalStrict() error = %v", err)
 	}
 	if spec.Behavior == nil || spec.Behavior.ScaleDown == nil || *spec.Behavior.ScaleDown.StabilizationWindowSeconds != 600 {
 		t.Fatalf("decoded behavior = %+v, want scaleDown window 600", spec.Behavior)
@@ -115,8 +115,8 @@ scaleDown:
   tolerance: 0.2
 `
 	var b Behavior
-	if err := yaml.Unmarshal([]byte(full), &b); err != nil {
-		t.Fatalf("yaml.Unmarshal() error = %v", err)
+	if err := yaml.UnmarshalStrict([]byte(full), &b); err != nil {
+		t.Fatalf("yaml.UnmarshalStrict() error = %v", err)
 	}
 	if got := b.ScaleUp.Tolerance.AsApproximateFloat64(); got != 0.05 {
 		t.Errorf("scaleUp.tolerance = %v, want 0.05", got)
@@ -129,6 +129,64 @@ scaleDown:
 	}
 	if *b.ScaleDown.SelectPolicy != DisabledPolicySelect {
 		t.Errorf("scaleDown.selectPolicy = %v, want Disabled", *b.ScaleDown.SelectPolicy)
+	}
+}
+
+func TestBehaviorYAMLRejectsTypo(t *testing.T) {
+	typo := `
+scaleUp:
+  stabilisationWindowSeconds: 60
+`
+	var strict Behavior
+	err := yaml.UnmarshalStrict([]byte(typo), &strict)
+	if err == nil || !strings.Contains(err.Error(), `unknown field "stabilisationWindowSeconds"`) {
+		t.Errorf("yaml.UnmarshalStrict() error = %v, want one naming the unknown field", err)
+	}
+
+	// yaml.Unmarshal drops the unknown field, so the window keeps its default.
+	var loose Behavior
+	if err := yaml.Unmarshal([]byte(typo), &loose); err != nil || loose.ScaleUp.StabilizationWindowSeconds != nil {
+		t.Errorf("yaml.Unmarshal() = %+v, %v, want no window and no error", loose.ScaleUp, err)
+	}
+}
+
+func TestBehaviorYAMLIgnoresCase(t *testing.T) {
+	var b Behavior
+	if err := yaml.UnmarshalStrict([]byte("scaleup:\n  stabilizationwindowseconds: 60\n"), &b); err != nil {
+		t.Fatalf("yaml.UnmarshalStrict() error = %v", err)
+	}
+	if b.ScaleUp == nil || b.ScaleUp.StabilizationWindowSeconds == nil || *b.ScaleUp.StabilizationWindowSeconds != 60 {
+		t.Errorf("scaleup = %+v, want it decoded as scaleUp with window 60", b.ScaleUp)
+	}
+}
+
+func TestFieldErrorMessages(t *testing.T) {
+	rules := func(r ScalingRules) Spec {
+		return Spec{MinReplicas: 1, MaxReplicas: 5, Behavior: &Behavior{ScaleUp: &r}}
+	}
+	tests := []struct {
+		name string
+		spec Spec
+		want string
+	}{
+		{"missing: policy type", rules(ScalingRules{Policies: []ScalingPolicy{{Value: 4, PeriodSeconds: 15}}}),
+			`hpa: behavior.scaleUp.policies[0].type is missing; set "Pods" or "Percent"`},
+		{"missing: selectPolicy", rules(ScalingRules{SelectPolicy: selectPtr("")}),
+			`hpa: behavior.scaleUp.selectPolicy is missing; set "Max", "Min" or "Disabled"`},
+		{"unsupported: policy type", rules(ScalingRules{Policies: []ScalingPolicy{{Type: "pods", Value: 4, PeriodSeconds: 15}}}),
+			`hpa: behavior.scaleUp.policies[0].type "pods" is not supported; use "Pods" or "Percent"`},
+		{"negative: behavior tolerance", rules(ScalingRules{Tolerance: quantityPtr("-0.05")}),
+			`hpa: behavior.scaleUp.tolerance "-0.05" must be 0 or more, such as "0.05"`},
+		{"negative: minReplicas", Spec{MinReplicas: -1, MaxReplicas: 5},
+			"hpa: minReplicas -1 is negative; use 1 or more, or 0 to allow scaling to zero"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.spec.Validate()
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("Validate() error = %v, want %q", err, tt.want)
+			}
+		})
 	}
 }
 

@@ -2,7 +2,6 @@ package hpa
 
 import (
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -15,8 +14,12 @@ const (
 
 // Calculator computes desired replicas and keeps the recommendation and
 // scale-event history that stabilization and policies need. Create one with
-// NewCalculator. A Calculator is not safe for concurrent use.
+// NewCalculator: on a zero value or a nil pointer, Recommend and Restore
+// return an error. A Calculator is not safe for concurrent use.
 type Calculator struct {
+	// initialized is set by NewCalculator.
+	initialized bool
+
 	spec       Spec
 	tolerances Tolerances
 	up, down   rules
@@ -38,7 +41,7 @@ func NewCalculator(spec Spec) (*Calculator, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	c := &Calculator{spec: spec, scaleUpLimitFactor: scaleUpLimitFactor, scaleUpLimitMinimum: scaleUpLimitMinimum}
+	c := &Calculator{initialized: true, spec: spec, scaleUpLimitFactor: scaleUpLimitFactor, scaleUpLimitMinimum: scaleUpLimitMinimum}
 	t := spec.tolerance()
 	c.tolerances = Tolerances{ScaleDown: t, ScaleUp: t}
 	if b := spec.Behavior; b != nil {
@@ -49,11 +52,25 @@ func NewCalculator(spec Spec) (*Calculator, error) {
 	return c, nil
 }
 
-// Spec returns the spec the calculator was created with.
-func (c *Calculator) Spec() Spec { return c.spec }
+// errNotInitialized is returned by the methods of a Calculator that
+// NewCalculator did not create.
+var errNotInitialized = errors.New("hpa: the Calculator is not initialized; build it with NewCalculator")
 
-// History returns a copy of the history, each list oldest first.
+// Spec returns the spec the calculator was created with, or a zero Spec for
+// a nil Calculator.
+func (c *Calculator) Spec() Spec {
+	if c == nil {
+		return Spec{}
+	}
+	return c.spec
+}
+
+// History returns a copy of the history, each list oldest first. A nil
+// Calculator has an empty history.
 func (c *Calculator) History() History {
+	if c == nil {
+		return History{}
+	}
 	recs := append([]Recommendation(nil), c.recommendations...)
 	sortRecommendations(recs)
 	return History{Recommendations: recs, ScaleUpEvents: exportEvents(c.upEvents), ScaleDownEvents: exportEvents(c.downEvents)}
@@ -63,31 +80,17 @@ func (c *Calculator) History() History {
 // restored history counts as seeded: the next decision does not add the
 // current count to it.
 func (c *Calculator) Restore(now time.Time, h History) error {
+	if c == nil || !c.initialized {
+		return errNotInitialized
+	}
 	if err := h.Validate(now); err != nil {
-		return fmt.Errorf("hpa: restore history: %w", err)
+		return &opError{op: "restore history", err: err}
 	}
 	c.recommendations = append([]Recommendation(nil), h.Recommendations...)
 	c.upEvents, c.downEvents = importEvents(h.ScaleUpEvents), importEvents(h.ScaleDownEvents)
 	c.seeded = true
 	return nil
 }
-
-// ErrNoMetrics is returned by Recommend when it is given no metric.
-var ErrNoMetrics = errors.New("hpa: no metrics to compute replicas from")
-
-// InvalidMetricsError is returned by Recommend when invalid metrics prevent
-// a decision: all metrics are invalid, or some are and the valid ones would
-// scale down. It wraps the first metric's error.
-type InvalidMetricsError struct {
-	Invalid, Total int
-	First          error
-}
-
-func (e *InvalidMetricsError) Error() string {
-	return fmt.Sprintf("hpa: %d of %d metrics invalid, keeping the current count; first error: %v", e.Invalid, e.Total, e.First)
-}
-
-func (e *InvalidMetricsError) Unwrap() error { return e.First }
 
 // Recommend computes the desired replica count at now from metrics and the
 // target's replicas, as one sync of the HPA controller does, and records the
@@ -103,10 +106,16 @@ func (e *InvalidMetricsError) Unwrap() error { return e.First }
 //     invalid, or the valid ones would scale down, the count stays and the
 //     error is an *InvalidMetricsError.
 //
+// On a Calculator that NewCalculator did not create, Recommend returns an
+// error and the current count as DesiredReplicas.
+//
 // NOTE: Recommend records a scale event as soon as it decides a change, as
 // the controller does after it updates the scale. A host that fails to apply
 // the decision still has the event counted against its policies.
 func (c *Calculator) Recommend(now time.Time, metrics []Metric, r Replicas) (Decision, error) {
+	if c == nil || !c.initialized {
+		return Decision{Time: now, Replicas: r, DesiredReplicas: r.Current}, errNotInitialized
+	}
 	c.seed(now, r.Current)
 	d := Decision{Time: now, Replicas: r, Active: ReasonValidMetricFound}
 	switch {

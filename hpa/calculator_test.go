@@ -175,3 +175,30 @@ func TestStabilizationHistoryStaysBounded(t *testing.T) {
 		t.Errorf("history has %d entries, want at most 22", n)
 	}
 }
+
+func TestZeroCalculatorReturnsError(t *testing.T) {
+	now := time.Date(2025, 1, 22, 9, 0, 0, 0, time.UTC)
+	metrics := []Metric{{Name: "s0", Type: AverageValueMetricType, Value: 140, Target: 50}}
+	r := Replicas{Current: 2, Status: 2, Ready: 2}
+	calculators := map[string]*Calculator{"zero value": {}, "nil pointer": nil}
+	for name, c := range calculators {
+		t.Run(name, func(t *testing.T) {
+			d, err := c.Recommend(now, metrics, r)
+			if !errors.Is(err, errNotInitialized) {
+				t.Errorf("Recommend() error = %v, want %v", err, errNotInitialized)
+			}
+			if d.DesiredReplicas != r.Current {
+				t.Errorf("Recommend().DesiredReplicas = %d, want the current %d", d.DesiredReplicas, r.Current)
+			}
+			if err := c.Restore(now, History{}); !errors.Is(err, errNotInitialized) {
+				t.Errorf("Restore() error = %v, want %v", err, errNotInitialized)
+			}
+			if h := c.History(); len(h.Recommendations) != 0 {
+				t.Errorf("History() = %+v, want it empty", h)
+			}
+		})
+	}
+	if got, want := errNotInitialized.Error(), "hpa: the Calculator is not initialized; build it with NewCalculator"; got != want {
+		t.Errorf("error = %q, want %q", got, want)
+	}
+}

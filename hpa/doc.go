@@ -37,8 +37,12 @@
 // values make a metric invalid rather than a huge or negative count.
 //
 // Behavior and its rules carry the autoscaling/v2 JSON tags, so a manifest's
-// behavior block decodes into them with sigs.k8s.io/yaml. Omitted fields
-// take the API defaults.
+// behavior block decodes into them with sigs.k8s.io/yaml. Decode with
+// yaml.UnmarshalStrict: it rejects an unknown field such as
+// stabilisationWindowSeconds, which yaml.Unmarshal drops, leaving the
+// default in place. Both match field names without regard to case, as
+// encoding/json does, so scaleup decodes as scaleUp. Omitted fields take
+// the API defaults.
 //
 // Time is a parameter: Recommend takes now and never reads a clock. A
 // Calculator keeps the recommendations and scale events its windows and

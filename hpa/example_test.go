@@ -44,7 +44,7 @@ scaleDown:
   stabilizationWindowSeconds: 600
 `
 	var b hpa.Behavior
-	if err := yaml.Unmarshal([]byte(behavior), &b); err != nil {
+	if err := yaml.UnmarshalStrict([]byte(behavior), &b); err != nil {
 		panic(err)
 	}
 	calc, err := hpa.NewCalculator(hpa.Spec{MinReplicas: 1, MaxReplicas: 50, Behavior: &b})

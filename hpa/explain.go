@@ -13,7 +13,7 @@ import (
 func (p Proposal) Formula() string {
 	switch {
 	case p.Err != nil:
-		return "invalid: " + p.Err.Error()
+		return "invalid: " + metricProblem(p.Err)
 	case p.WithinTolerance:
 		return fmt.Sprintf("ratio %s is within [%s, %s], so replicas stay at %d",
 			formatNumber(p.Ratio), formatNumber(1-p.Tolerances.ScaleDown), formatNumber(1+p.Tolerances.ScaleUp), p.Replicas)
@@ -64,15 +64,34 @@ func (p Proposal) String() string {
 	if p.Metric.Name != "" {
 		b.WriteString(p.Metric.Name + ": ")
 	}
-	switch {
-	case p.Err != nil:
+	if p.Err != nil {
 		b.WriteString(p.Formula())
+		return b.String()
+	}
+
+	p.writeCapNotes(&b)
+	switch {
 	case p.WithinTolerance:
 		b.WriteString(p.RatioFormula() + " → " + strings.TrimPrefix(p.Formula(), "ratio "+formatNumber(p.Ratio)+" is "))
 	default:
 		b.WriteString(p.RatioFormula() + " → desired = " + p.desiredFormula())
 	}
 	return b.String()
+}
+
+// writeCapNotes states each float value or target that Propose capped at the
+// int64 range in milli-units, so the capped number in the arithmetic is not
+// mistaken for the metric's value.
+func (p Proposal) writeCapNotes(b *strings.Builder) {
+	if p.Metric.TargetMilli != 0 || p.Metric.Type == UtilizationMetricType {
+		return
+	}
+	if milliSaturates(p.Metric.Value) {
+		fmt.Fprintf(b, "value %v exceeds the int64 range in milli-units and is capped at %s; ", p.Metric.Value, formatMilli(p.ValueMilli))
+	}
+	if milliSaturates(p.Metric.Target) {
+		fmt.Fprintf(b, "target %v exceeds the int64 range in milli-units and is capped at %s; ", p.Metric.Target, formatMilli(p.TargetMilli))
+	}
 }
 
 // desiredFormula writes the proposal as ceil(ratio × base) when the rounded

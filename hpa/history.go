@@ -72,7 +72,7 @@ func validateEvents(name string, events []ScaleEvent, now time.Time) error {
 func checkTime(field string, t, previous, now time.Time) error {
 	switch {
 	case t.IsZero():
-		return &FieldError{Field: field, Value: "0001-01-01T00:00:00Z", Detail: "is missing; give the time of the entry"}
+		return &FieldError{Field: field, Detail: "is missing; give the time of the entry"}
 	case t.After(now):
 		return &FieldError{Field: field, Value: t.Format(time.RFC3339Nano), Detail: fmt.Sprintf("is after now (%s); the clock of the stored history is ahead", now.Format(time.RFC3339Nano))}
 	case t.Before(previous):

@@ -1,7 +1,6 @@
 package hpa
 
 import (
-	"errors"
 	"fmt"
 	"math"
 
@@ -146,13 +145,9 @@ type Proposal struct {
 	Err error
 }
 
-// ErrInvalidMetric is wrapped by Propose errors for metrics the HPA cannot
-// use.
-var ErrInvalidMetric = errors.New("invalid metric")
-
 // Propose computes the replica count that metric m requests, given the
 // target's replicas and the tolerances, as the controller's replica
-// calculator does. An invalid metric gives an error that wraps
+// calculator does. An invalid metric gives a *MetricError, which matches
 // ErrInvalidMetric.
 func Propose(m Metric, r Replicas, t Tolerances) (Proposal, error) {
 	p := Proposal{Metric: m, Tolerances: t}
@@ -168,7 +163,7 @@ func Propose(m Metric, r Replicas, t Tolerances) (Proposal, error) {
 		p.ValueMilli, p.TargetMilli = milliFromFloat(m.Value), milliFromFloat(m.Target)
 	}
 	if p.TargetMilli <= 0 {
-		return p, fmt.Errorf("hpa: metric %q: target %v is below 0.001, the smallest milli-value; raise it: %w", m.Name, m.Target, ErrInvalidMetric)
+		return p, invalidMetric(m.Name, "target %v is below 0.001, the smallest milli-value; raise it", m.Target)
 	}
 	if m.Type == AverageValueMetricType {
 		proposeAverageValue(&p, r)
@@ -212,7 +207,7 @@ func proposeValue(p *Proposal, r Replicas) error {
 		return nil
 	}
 	if r.Status == 0 {
-		return fmt.Errorf("hpa: metric %q: no pods exist to count ready pods from; report status replicas: %w", p.Metric.Name, ErrInvalidMetric)
+		return invalidMetric(p.Metric.Name, "no pods exist to count ready pods from; report status replicas")
 	}
 	p.Replicas = ceilReplicas(p.Ratio * float64(r.Ready))
 	return nil
@@ -220,27 +215,28 @@ func proposeValue(p *Proposal, r Replicas) error {
 
 func validateMetric(m Metric) error {
 	if m.Err != nil {
-		return fmt.Errorf("hpa: metric %q: %w: %w", m.Name, ErrInvalidMetric, m.Err)
+		return &MetricError{Name: m.Name, Err: m.Err}
 	}
 	switch m.Type {
 	case AverageValueMetricType, ValueMetricType:
 	case UtilizationMetricType:
 		return validateUtilization(m)
+	case "":
+		return invalidMetric(m.Name, "type is missing; set %q, %q or %q", AverageValueMetricType, ValueMetricType, UtilizationMetricType)
 	default:
-		return fmt.Errorf("hpa: metric %q: type %q is not supported; use %q, %q or %q: %w",
-			m.Name, m.Type, AverageValueMetricType, ValueMetricType, UtilizationMetricType, ErrInvalidMetric)
+		return invalidMetric(m.Name, "type %q is not supported; use %q, %q or %q", m.Type, AverageValueMetricType, ValueMetricType, UtilizationMetricType)
 	}
 	if m.TargetMilli != 0 {
 		if m.TargetMilli < 0 {
-			return fmt.Errorf("hpa: metric %q: target %dm is negative; use a target above 0: %w", m.Name, m.TargetMilli, ErrInvalidMetric)
+			return invalidMetric(m.Name, "target %dm is negative; use a target above 0", m.TargetMilli)
 		}
 		return nil
 	}
 	if math.IsNaN(m.Value) || math.IsInf(m.Value, 0) {
-		return fmt.Errorf("hpa: metric %q: value %v is not a finite number: %w", m.Name, m.Value, ErrInvalidMetric)
+		return invalidMetric(m.Name, "value %v is not a finite number", m.Value)
 	}
 	if math.IsNaN(m.Target) || math.IsInf(m.Target, 0) || m.Target <= 0 {
-		return fmt.Errorf("hpa: metric %q: target %v must be a finite number above 0: %w", m.Name, m.Target, ErrInvalidMetric)
+		return invalidMetric(m.Name, "target %v must be a finite number above 0", m.Target)
 	}
 	return nil
 }
@@ -289,6 +285,12 @@ func milliFromFloat(v float64) int64 {
 		return math.MinInt64
 	}
 	return int64(milli)
+}
+
+// milliSaturates reports whether milliFromFloat caps v at an int64 limit.
+func milliSaturates(v float64) bool {
+	milli := v * 1000
+	return milli >= math.MaxInt64 || milli <= math.MinInt64
 }
 
 // ceilReplicas rounds a replica count up, saturating at MaxInt32 and never

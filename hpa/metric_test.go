@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestPropose(t *testing.T) {
@@ -238,5 +239,87 @@ func TestMilliFromFloat(t *testing.T) {
 		if got := milliFromFloat(tt.in); got != tt.want {
 			t.Errorf("milliFromFloat(%v) = %d, want %d", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestErrorMessagesHaveOnePrefix(t *testing.T) {
+	c, err := NewCalculator(Spec{MinReplicas: 1, MaxReplicas: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2025, 1, 22, 9, 0, 0, 0, time.UTC)
+	nan := Metric{Name: "s0", Type: AverageValueMetricType, Value: math.NaN(), Target: 50}
+
+	_, err = c.Recommend(now, []Metric{nan}, Replicas{Current: 2, Status: 2, Ready: 2})
+	want := `hpa: 1 of 1 metrics are invalid, so replicas stay at the current count; first error: metric "s0": value NaN is not a finite number`
+	if err == nil || err.Error() != want {
+		t.Errorf("Recommend() error = %v, want %q", err, want)
+	}
+	if !errors.Is(err, ErrInvalidMetric) {
+		t.Errorf("Recommend() error = %v, want it to match ErrInvalidMetric", err)
+	}
+	d, _ := c.Recommend(now, []Metric{nan}, Replicas{Current: 2, Status: 2, Ready: 2})
+	want = "s0: invalid: value NaN is not a finite number\n1 of 1 metrics invalid: replicas stay at 2"
+	if got := d.Explain(); got != want {
+		t.Errorf("Explain() = %q, want %q", got, want)
+	}
+
+	err = c.Restore(now, History{Recommendations: []Recommendation{{Replicas: 2}}})
+	want = "hpa: restore history: recommendations[0].time is missing; give the time of the entry"
+	if err == nil || err.Error() != want {
+		t.Errorf("Restore() error = %v, want %q", err, want)
+	}
+	var fe *FieldError
+	if !errors.As(err, &fe) {
+		t.Errorf("Restore() error = %v, want a *FieldError inside", err)
+	}
+}
+
+func TestMetricErrorMessages(t *testing.T) {
+	tests := []struct {
+		name   string
+		metric Metric
+		want   string
+	}{
+		{"NaN value", Metric{Name: "s0", Type: AverageValueMetricType, Value: math.NaN(), Target: 50},
+			`hpa: metric "s0": value NaN is not a finite number`},
+		{"query error", Metric{Name: "s0", Type: AverageValueMetricType, Err: errors.New("connection refused")},
+			`hpa: metric "s0": connection refused`},
+		{"unknown type", Metric{Name: "s0", Type: "Pods", Value: 1, Target: 50},
+			`hpa: metric "s0": type "Pods" is not supported; use "AverageValue", "Value" or "Utilization"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Propose(tt.metric, Replicas{Current: 2, Status: 2, Ready: 2}, defaultTolerances)
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("Propose() error = %v, want %q", err, tt.want)
+			}
+			if !errors.Is(err, ErrInvalidMetric) {
+				t.Errorf("Propose() error = %v, want it to match ErrInvalidMetric", err)
+			}
+			var me *MetricError
+			if !errors.As(err, &me) || me.Name != "s0" {
+				t.Errorf("Propose() error = %v, want a *MetricError for s0", err)
+			}
+		})
+	}
+}
+
+func TestExplainNotesCappedValue(t *testing.T) {
+	p, err := Propose(Metric{Name: "s0", Type: AverageValueMetricType, Value: 1e300, Target: 50}, Replicas{Current: 2, Status: 2, Ready: 2}, defaultTolerances)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "s0: value 1e+300 exceeds the int64 range in milli-units and is capped at 9223372036854776; ratio = 9223372036854776 / (50 × 2)"
+	if got := p.String(); !strings.HasPrefix(got, want) {
+		t.Errorf("String() = %q, want it to start with %q", got, want)
+	}
+
+	p, err = Propose(Metric{Name: "s0", Type: AverageValueMetricType, Value: 140, Target: 50}, Replicas{Current: 2, Status: 2, Ready: 2}, defaultTolerances)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.String(); strings.Contains(got, "capped") {
+		t.Errorf("String() = %q, want no note for a value in range", got)
 	}
 }

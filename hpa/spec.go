@@ -35,18 +35,6 @@ type Spec struct {
 	Behavior *Behavior `json:"behavior,omitempty"`
 }
 
-// FieldError reports a field of a Spec that the HPA would reject. Field is
-// the autoscaling/v2 path, e.g. behavior.scaleUp.policies[1].periodSeconds.
-type FieldError struct {
-	Field  string
-	Value  any
-	Detail string
-}
-
-func (e *FieldError) Error() string {
-	return fmt.Sprintf("hpa: %s %v: %s", e.Field, e.Value, e.Detail)
-}
-
 // Validate reports the first field of s that the HPA would reject, as a
 // *FieldError.
 func (s Spec) Validate() error {

@@ -1,23 +1,20 @@
 package hpa
 
-import (
-	"fmt"
-	"math"
-)
+import "math"
 
 func validateUtilization(m Metric) error {
 	if math.IsNaN(m.Target) || m.Target < 1 || m.Target > math.MaxInt32 || m.Target != math.Trunc(m.Target) {
-		return fmt.Errorf("hpa: metric %q: target utilization %v must be a whole percentage of at least 1: %w", m.Name, m.Target, ErrInvalidMetric)
+		return invalidMetric(m.Name, "target utilization %v must be a whole percentage of at least 1", m.Target)
 	}
 	if len(m.Pods) == 0 {
-		return fmt.Errorf("hpa: metric %q: no pods to compute utilization from; list the target's pods: %w", m.Name, ErrInvalidMetric)
+		return invalidMetric(m.Name, "no pods to compute utilization from; list the target's pods")
 	}
 	for i, pod := range m.Pods {
 		if pod.RequestMilli <= 0 {
-			return fmt.Errorf("hpa: metric %q: pod %d has request %dm; utilization needs a request above 0 on every pod: %w", m.Name, i, pod.RequestMilli, ErrInvalidMetric)
+			return invalidMetric(m.Name, "pod %d has request %dm; utilization needs a request above 0 on every pod", i, pod.RequestMilli)
 		}
 		if pod.UsageMilli < 0 {
-			return fmt.Errorf("hpa: metric %q: pod %d has negative usage %dm: %w", m.Name, i, pod.UsageMilli, ErrInvalidMetric)
+			return invalidMetric(m.Name, "pod %d has negative usage %dm", i, pod.UsageMilli)
 		}
 	}
 	return nil
@@ -85,7 +82,7 @@ func proposeUtilization(p *Proposal, r Replicas) error {
 	target := int32(p.Metric.Target)
 	usage, requests, counted := utilizationTotals(p.Metric.Pods, podFill{}, 0)
 	if counted == 0 {
-		return fmt.Errorf("hpa: metric %q: no ready pod has a sample (pods might be unready): %w", p.Metric.Name, ErrInvalidMetric)
+		return invalidMetric(p.Metric.Name, "no ready pod has a sample (pods might be unready)")
 	}
 	p.Utilization, p.Ratio = utilizationRatio(usage, requests, target)
 	p.ValueMilli, p.TargetMilli, p.UsageMilli = usage, int64(target)*1000, usage/int64(counted)

@@ -82,7 +82,7 @@ func (d Decision) Explain() string {
 	case ActionActivate:
 		fmt.Fprintf(&b, "activated from 0 to %d replicas", d.DesiredReplicas)
 	case ActionScaleToZero:
-		fmt.Fprintf(&b, "no trigger active for the cooldown period: %d -> 0 replicas", d.Replicas.Current)
+		fmt.Fprintf(&b, "no trigger active for the cooldown period: %d → 0 replicas", d.Replicas.Current)
 	case ActionIdle:
 		b.WriteString("no trigger active: staying at 0 replicas")
 	case ActionNone:

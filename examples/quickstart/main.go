@@ -217,7 +217,7 @@ func (t *timeline) row(d scaler.Decision) {
 	}
 	fmt.Fprintf(t.out, rowFormat, at, value, strconv.FormatBool(d.Active), current, desired, d.HPA.Reason(), arithmetic(*d.HPA))
 	for _, step := range d.HPA.Steps() {
-		fmt.Fprintf(t.out, "%40s%s: %d -> %d, %s\n", "", step.Reason, step.From, step.To, step.Detail())
+		fmt.Fprintf(t.out, "%40s%s: %d → %d, %s\n", "", step.Reason, step.From, step.To, step.Detail())
 	}
 }
 

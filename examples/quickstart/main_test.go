@@ -27,7 +27,7 @@ func TestQuickstartTimeline(t *testing.T) {
 		{"capped at maxReplicaCount",
 			`(?m)^09:04\s+320\s+true\s+5\s+5\s+TooManyReplicas\s+ceil\(320 / 50\) = 7`},
 		{"held by the 600 s window",
-			`(?m)^09:15\s+120\s+true\s+5\s+5\s+TooManyReplicas\s.*\n\s+ScaleDownStabilized: 3 -> 7, the highest recommendation of the last 600s was 7$`},
+			`(?m)^09:15\s+120\s+true\s+5\s+5\s+TooManyReplicas\s.*\n\s+ScaleDownStabilized: 3 → 7, the highest recommendation of the last 600s was 7$`},
 		{"window passed",
 			`(?m)^09:16\s+120\s+true\s+5\s+3\s+DesiredWithinRange\s`},
 		{"inactive, down to minReplicaCount",
