@@ -52,8 +52,8 @@ func (c CredentialsConfig) Validate() error {
 	if c.AccessKeyID != "" && c.Profile != "" {
 		return fmt.Errorf("sigv4: static keys and profile %q are both set; set one of them", c.Profile)
 	}
-	if c.Region != "" && !validRegion(c.Region) {
-		return fmt.Errorf("sigv4: invalid STS region %q: a region looks like \"us-east-1\"", c.Region)
+	if problem := regionProblem(c.Region); c.Region != "" && problem != "" {
+		return fmt.Errorf("sigv4: invalid STS region %q: %s", c.Region, problem)
 	}
 	return c.validateRole()
 }

@@ -45,10 +45,17 @@
 // The query is sent in the form SigV4 canonicalizes it to: every key and
 // value percent-encoded, a space as %20, pairs in the caller's order. The
 // server decodes the same values that url.ParseQuery decodes from the
-// caller's query, so PromQL with braces, quotes, "+" (sent as %2B) and
-// repeated match[] parameters arrives as written. A query that
-// url.ParseQuery rejects, such as one with an invalid percent-escape or a
-// ";" separator, is an error and is never sent.
+// caller's req.URL.RawQuery, so an encoded PromQL query with braces,
+// quotes and repeated match[] parameters arrives as written.
+//
+// A "+" arrives as a plus sign only when the caller encoded it as %2B. A
+// raw "+" in RawQuery means a space to url.ParseQuery and to Prometheus
+// servers, so it arrives as a space: "sum(a)+sum(b)" becomes
+// "sum(a) sum(b)", which PromQL rejects. Build the query with
+// url.Values.Encode or url.QueryEscape, which encode "+" as %2B.
+//
+// A query that url.ParseQuery rejects, such as one with an invalid
+// percent-escape or a ";" separator, is an error and is never sent.
 //
 // # Credentials and region
 //
@@ -59,8 +66,10 @@
 // (IsExpiredToken), the RoundTripper invalidates the cache and sends the
 // request once more with fresh credentials.
 //
-// RegionFromHost reads the region from an AMP workspace host, and
-// ResolveRegion falls back to the AWS environment.
+// RegionFromHost reads the region from an AMP workspace host or the DNS
+// name of its interface VPC endpoint. ResolveRegion falls back to the AWS
+// environment for other hosts, so the environment's region must then be
+// the workspace's region.
 //
 // # Verifying
 //

@@ -89,6 +89,7 @@ func ExampleRegionFromHost() {
 		"aps-workspaces.ap-northeast-2.amazonaws.com",
 		"aps-workspaces-fips.us-gov-west-1.amazonaws.com:443",
 		"aps-workspaces.eu-central-1.api.aws",
+		"vpce-0a1b2c3d4e5f-abcd1234.aps-workspaces.ap-southeast-5.vpce.amazonaws.com",
 		"amp-proxy.monitoring.svc:8005",
 	} {
 		region, ok := sigv4.RegionFromHost(host)
@@ -98,6 +99,7 @@ func ExampleRegionFromHost() {
 	// aps-workspaces.ap-northeast-2.amazonaws.com: "ap-northeast-2" true
 	// aps-workspaces-fips.us-gov-west-1.amazonaws.com:443: "us-gov-west-1" true
 	// aps-workspaces.eu-central-1.api.aws: "eu-central-1" true
+	// vpce-0a1b2c3d4e5f-abcd1234.aps-workspaces.ap-southeast-5.vpce.amazonaws.com: "ap-southeast-5" true
 	// amp-proxy.monitoring.svc:8005: "" false
 }
 

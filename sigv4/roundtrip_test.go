@@ -241,6 +241,33 @@ func TestRoundTripPromQLQuery(t *testing.T) {
 	}
 }
 
+func TestRoundTripPlusInRawQuery(t *testing.T) {
+	srv := newEchoServer(t, &Verifier{Region: testRegion, Credentials: []aws.Credentials{testCreds}})
+	client := newSigningClient(t, nil)
+
+	tests := []struct {
+		name     string
+		rawQuery string
+		want     string
+	}{
+		{name: "decodes: raw plus as space", rawQuery: "query=up+1", want: "up 1"},
+		{name: "keeps: escaped plus", rawQuery: "query=up%2B1", want: "up+1"},
+		{name: "keeps: plus from QueryEscape", rawQuery: "query=" + url.QueryEscape("up+1"), want: "up+1"},
+		{name: "keeps: plus from Values.Encode", rawQuery: url.Values{"query": {"up+1"}}.Encode(), want: "up+1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := client.Get(srv.URL + "/workspaces/ws-1/api/v1/query?" + tt.rawQuery)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			got, _ := io.ReadAll(resp.Body)
+
+			require.Equal(t, http.StatusOK, resp.StatusCode, "body %s", got)
+			assert.Equal(t, fmt.Sprintf("%q", url.Values{"query": {tt.want}}), string(got))
+		})
+	}
+}
+
 func TestRoundTripRejectsUnsignableQuery(t *testing.T) {
 	tests := []struct {
 		name     string

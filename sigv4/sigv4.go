@@ -21,7 +21,7 @@ const DefaultService = "aps"
 
 // Config configures a RoundTripper.
 type Config struct {
-	// Region is the AWS region of the workspace, for example
+	// Region is the AWS region of the workspace, in lower case, for example
 	// "ap-northeast-2". It is required. ResolveRegion finds it from a
 	// workspace URL or the environment.
 	Region string
@@ -44,8 +44,8 @@ func (c Config) Validate() error {
 	if c.Region == "" {
 		return errors.New("sigv4: region is empty; set Config.Region to the workspace's region, for example \"us-east-1\"")
 	}
-	if strings.ContainsAny(c.Region, "/ \t\n") {
-		return fmt.Errorf("sigv4: invalid region %q: a region contains no slashes or spaces, for example \"us-east-1\"", c.Region)
+	if problem := regionProblem(c.Region); problem != "" {
+		return fmt.Errorf("sigv4: invalid region %q: %s", c.Region, problem)
 	}
 	if strings.ContainsAny(c.Service, "/ \t\n") {
 		return fmt.Errorf("sigv4: invalid service %q: a signing name contains no slashes or spaces; leave it empty for %q", c.Service, DefaultService)

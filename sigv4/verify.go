@@ -128,6 +128,9 @@ func (v *Verifier) Verify(r *http.Request) error {
 	if v.Region == "" {
 		return &VerifyError{Code: CodeInternalFailure, Message: "sigv4: verifier has no region; set Verifier.Region"}
 	}
+	if problem := regionProblem(v.Region); problem != "" {
+		return &VerifyError{Code: CodeInternalFailure, Message: fmt.Sprintf("sigv4: invalid verifier region %q: %s", v.Region, problem)}
+	}
 
 	auth, err := parseAuthorization(r.Header.Get(headerAuthorization))
 	if err != nil {

@@ -70,6 +70,8 @@ func TestVerifierVerify(t *testing.T) {
 		}},
 
 		{name: "rejects: no verifier region", verifier: func(v *Verifier) { v.Region = "" }, wantCode: CodeInternalFailure},
+		{name: "rejects: invalid verifier region", verifier: func(v *Verifier) { v.Region = "US-EAST-1" },
+			wantCode: CodeInternalFailure, wantText: `sigv4: invalid verifier region "US-EAST-1": a region is written in lower case; use "us-east-1"`},
 		{name: "rejects: missing authorization", edit: func(r *http.Request) { r.Header.Del("Authorization") },
 			wantCode: CodeMissingAuthenticationToken, wantText: "Missing Authentication Token"},
 		{name: "rejects: authorization without signature", edit: func(r *http.Request) {
