@@ -3,7 +3,6 @@ package amp
 import (
 	"context"
 	"encoding/base64"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -26,6 +25,8 @@ type Client struct {
 	maxResponse int64
 	retry       RetryConfig
 	logger      *slog.Logger
+	// signs is true when requests are signed with SigV4.
+	signs bool
 }
 
 // NewClient validates cfg and returns a Client that uses it.
@@ -52,6 +53,7 @@ func NewClient(cfg Config) (*Client, error) {
 		maxResponse: cfg.MaxResponseSize,
 		retry:       cfg.Retry.withDefaults(),
 		logger:      cfg.Logger,
+		signs:       signsRequests(cfg),
 	}
 	if c.method == "" {
 		c.method = http.MethodPost
@@ -125,7 +127,7 @@ func signingTransport(ctx context.Context, cfg Config, next http.RoundTripper) (
 
 	region, err := sigv4.ResolveRegion(ctx, cfg.Region, host)
 	if err != nil {
-		return nil, fmt.Errorf("amp: resolve the signing region: %w", err)
+		return nil, fromSigV4("resolve the signing region", err)
 	}
 	credentials, err := resolveCredentials(ctx, cfg, region)
 	if err != nil {
@@ -133,9 +135,22 @@ func signingTransport(ctx context.Context, cfg Config, next http.RoundTripper) (
 	}
 	signer, err := sigv4.NewRoundTripper(sigv4.Config{Region: region, Credentials: credentials, Transport: next})
 	if err != nil {
-		return nil, fmt.Errorf("amp: create the SigV4 signer: %w", err)
+		return nil, fromSigV4("create the SigV4 signer", err)
 	}
 	return signer, nil
+}
+
+// signsRequests reports whether a Client of cfg signs its requests, with
+// its own signer or with a *sigv4.RoundTripper in Config.HTTPClient.
+func signsRequests(cfg Config) bool {
+	if cfg.SigV4 || isWorkspaceHost(hostOf(cfg.ServerAddress)) {
+		return true
+	}
+	if cfg.HTTPClient == nil {
+		return false
+	}
+	_, ok := cfg.HTTPClient.Transport.(*sigv4.RoundTripper)
+	return ok
 }
 
 // resolveCredentials returns Config.Credentials, or the SDK's default chain
@@ -146,7 +161,7 @@ func resolveCredentials(ctx context.Context, cfg Config, region string) (aws.Cre
 	}
 	credentials, err := sigv4.NewCredentials(ctx, sigv4.CredentialsConfig{RoleARN: cfg.RoleARN, Region: region})
 	if err != nil {
-		return nil, fmt.Errorf("amp: load AWS credentials: %w", err)
+		return nil, fromSigV4("load AWS credentials", err)
 	}
 	return credentials, nil
 }

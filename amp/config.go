@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -31,8 +32,11 @@ const tenantHeader = "X-Scope-OrgID"
 // # Authentication
 //
 // An AMP workspace URL (a host of the form aps-workspaces.<region>.amazonaws.com)
-// is always signed with SigV4. Any other host is signed only when SigV4 is
-// true, for example an AMP VPC endpoint. Bearer and basic authentication are
+// and the DNS name of an AMP interface VPC endpoint
+// (vpce-<id>[-<zone>].aps-workspaces.<region>.vpce.amazonaws.com) are always
+// signed with SigV4, for the region in the host name. Any other host is
+// signed only when SigV4 is true, for example a custom private DNS name of a
+// VPC endpoint or a proxy, and then needs Region. Bearer and basic authentication are
 // for plain Prometheus servers and cannot be combined with SigV4. The Client
 // sends them over plain http too, so use https for any host that is not on
 // the loopback interface.
@@ -59,8 +63,9 @@ type Config struct {
 	// <ServerAddress>/api/v1/query_range.
 	ServerAddress string
 
-	// SigV4 signs requests to a host that is not an AMP workspace host,
-	// such as an AMP VPC endpoint. It requires Region.
+	// SigV4 signs requests to a host whose name is not an AMP endpoint's,
+	// such as a custom private DNS name of a VPC endpoint. It requires
+	// Region.
 	SigV4 bool
 	// Region is the AWS region to sign for. Empty means the region in an AMP
 	// host name, else the region of the AWS environment (AWS_REGION or the
@@ -81,9 +86,10 @@ type Config struct {
 	// TLS configures the client certificate, the CA and certificate checks
 	// of https connections.
 	TLS TLSConfig
-	// Headers are added to every request, like KEDA's customHeaders. An AMP
-	// host rejects a tenant header such as X-Scope-OrgID, so Validate
-	// rejects it there.
+	// Headers are added to every request, like KEDA's customHeaders.
+	// Validate rejects the tenant header X-Scope-OrgID on a signed host,
+	// because AMP computes the signature without it and fails a request
+	// that carries it with 403 and a signature mismatch.
 	Headers map[string]string
 	// QueryParameters are added to the URL of every request, like KEDA's
 	// queryParameters. They cannot set query, time, start, end or step.
@@ -146,12 +152,18 @@ func (c Config) Validate() error {
 
 // validateAddress parses the server address and reports the first problem.
 func validateAddress(address string) (*url.URL, error) {
-	if address == "" {
+	switch {
+	case address == "":
 		return nil, errors.New("amp: server address is empty; set Config.ServerAddress to the workspace URL or the Prometheus base URL")
+	case strings.TrimSpace(address) == "":
+		return nil, errors.New("amp: server address is blank: it contains only white space; set Config.ServerAddress to the workspace URL or the Prometheus base URL")
 	}
 	redacted := redactAddress(address)
+	if strings.TrimSpace(address) != address {
+		return nil, fmt.Errorf("amp: invalid server address %q: remove the white space around it", redacted)
+	}
 	if !strings.Contains(address, "://") {
-		return nil, fmt.Errorf("amp: invalid server address %q: the scheme is missing; write the URL in full, for example %q", redacted, "https://"+redacted)
+		return nil, fmt.Errorf("amp: invalid server address %q: the scheme is missing; write the URL in full, for example %q", redacted, suggestScheme(redacted)+redacted)
 	}
 
 	u, err := url.Parse(address)
@@ -159,7 +171,7 @@ func validateAddress(address string) (*url.URL, error) {
 		return nil, fmt.Errorf("amp: invalid server address %q: the URL does not parse; check its host and port", redacted)
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("amp: invalid server address %s: remove the user info and set Config.BasicAuth instead", redacted)
+		return nil, fmt.Errorf("amp: invalid server address %q: remove the user info and set Config.BasicAuth instead", redacted)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, fmt.Errorf("amp: invalid server address %q: scheme must be http or https", redacted)
@@ -187,6 +199,37 @@ func validateAddress(address string) (*url.URL, error) {
 	return u, nil
 }
 
+// suggestScheme returns the scheme to suggest for an address written
+// without one. It is "http://" for a loopback host, a host name without a
+// dot and a Kubernetes service name ending in .svc or .svc.cluster.local,
+// because those are usually served without TLS. Any other host gets
+// "https://".
+func suggestScheme(address string) string {
+	authority := address
+	if i := strings.IndexAny(authority, "/?#"); i >= 0 {
+		authority = authority[:i]
+	}
+	if at := strings.LastIndex(authority, "@"); at >= 0 {
+		authority = authority[at+1:]
+	}
+	host := authority
+	if h, _, err := net.SplitHostPort(authority); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
+
+	ip := net.ParseIP(host)
+	switch {
+	case host == "localhost", ip != nil && ip.IsLoopback():
+		return "http://"
+	case ip == nil && !strings.Contains(host, "."):
+		return "http://"
+	case strings.HasSuffix(host, ".svc"), strings.HasSuffix(host, ".svc.cluster.local"):
+		return "http://"
+	}
+	return "https://"
+}
+
 // validateSigning checks the SigV4 fields against the host.
 func (c Config) validateSigning(u *url.URL, signed bool) error {
 	hostRegion, isAMP := sigv4.RegionFromHost(u.Host)
@@ -202,7 +245,7 @@ func (c Config) validateSigning(u *url.URL, signed bool) error {
 	}
 	if c.RoleARN != "" {
 		if err := (sigv4.CredentialsConfig{RoleARN: c.RoleARN, Region: c.Region}).Validate(); err != nil {
-			return fmt.Errorf("amp: invalid role: %w", err)
+			return fromSigV4("", err)
 		}
 	}
 	return nil
@@ -234,7 +277,8 @@ func (c Config) validateHeaders(signed bool) error {
 		case strings.ContainsAny(value, "\r\n"):
 			return fmt.Errorf("amp: header %s contains a line break; remove it", canonical)
 		case signed && strings.EqualFold(name, tenantHeader):
-			return fmt.Errorf("amp: header %s must not be sent to an AMP workspace: AMP rejects requests that carry a tenant header, and the workspace in the URL is the tenant; remove it", tenantHeader)
+			return fmt.Errorf("amp: header %s must not be sent to an AMP workspace: AMP computes the signature without that header, "+
+				"so a request that carries it fails with 403 and a signature mismatch; remove it, because the workspace in the URL selects the tenant", tenantHeader)
 		case canonical == "Authorization" && (signed || c.BearerToken != "" || c.BasicAuth != nil):
 			return errors.New("amp: header Authorization conflicts with SigV4, BearerToken or BasicAuth; remove it from Config.Headers")
 		case canonical == "Host" || canonical == "Content-Type" || canonical == "Content-Length":
@@ -263,10 +307,10 @@ func (c Config) validateParameters() error {
 // validateLimits checks the timeout, size and retry settings.
 func (c Config) validateLimits() error {
 	if c.Timeout < 0 {
-		return fmt.Errorf("amp: invalid timeout %s: must be zero (for %s) or positive", c.Timeout, DefaultTimeout)
+		return fmt.Errorf("amp: invalid Config.Timeout %s: must be zero (for %s) or positive", c.Timeout, DefaultTimeout)
 	}
 	if c.MaxResponseSize < 0 {
-		return fmt.Errorf("amp: invalid max response size %d: must be zero (for %d bytes) or positive", c.MaxResponseSize, DefaultMaxResponseSize)
+		return fmt.Errorf("amp: invalid Config.MaxResponseSize %d: must be zero (for %d bytes) or positive", c.MaxResponseSize, DefaultMaxResponseSize)
 	}
 	return c.Retry.validate()
 }
@@ -283,6 +327,17 @@ func isToken(s string) bool {
 		return false
 	}
 	return true
+}
+
+// fromSigV4 returns err from the sigv4 package with its "sigv4: " prefix
+// replaced by "amp: " and context, so that a message has one prefix. The
+// result wraps err.
+func fromSigV4(context string, err error) error {
+	text := strings.TrimPrefix(err.Error(), "sigv4: ")
+	if context != "" {
+		text = context + ": " + text
+	}
+	return &describedError{text: "amp: " + text, err: err}
 }
 
 // redactAddress returns raw with the password of any user info replaced by
@@ -333,8 +388,8 @@ func looksLikeWorkspaceHost(host string) bool {
 }
 
 // isWorkspaceHost reports whether host (with an optional port) is an AMP
-// workspace endpoint, which Validate holds to the workspace URL form and
-// the Client always signs.
+// workspace endpoint or an AMP VPC endpoint name, which the Client always
+// signs.
 func isWorkspaceHost(host string) bool {
 	_, ok := sigv4.RegionFromHost(host)
 	return ok

@@ -1,6 +1,7 @@
 package amp
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,21 +13,16 @@ import (
 // errBodyTooLarge stops a read past the response size limit.
 var errBodyTooLarge = errors.New("response body exceeds the size limit")
 
-// limitedBody reads a response body, fails past limit bytes, and keeps the
-// first bytes so that an error can quote a body that is not JSON.
+// limitedBody reads a response body and fails past limit bytes.
 type limitedBody struct {
 	r       io.Reader
 	read    int64
 	limit   int64
-	head    []byte
 	readErr error
 }
 
 func (b *limitedBody) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
-	if keep := snippetSize + 1 - len(b.head); keep > 0 {
-		b.head = append(b.head, p[:min(n, keep)]...)
-	}
 	b.read += int64(n)
 	if b.read > b.limit {
 		return n, errBodyTooLarge
@@ -37,7 +33,65 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// decoded is a success or error envelope read from a stream.
+// onePassSize is the largest body that decodeBody tries to decode in one
+// pass.
+const onePassSize = 4 << 10
+
+// decodeBody decodes the body of a success status, given its first bytes,
+// up to onePassSize+1 of them, and a reader of the rest.
+//
+// A body of up to onePassSize bytes that contains data with a result is
+// decoded in one pass, which allocates less than the json.Decoder token API.
+// Any other body is streamed, so memory stays bounded, maxSeries stops the
+// reading early, and a malformed body gets a precise error.
+func decodeBody(head []byte, rest io.Reader, query string, maxSeries int) (*decoded, error) {
+	if len(head) <= onePassSize {
+		if out, ok := decodeWhole(head); ok {
+			limit := seriesDecoder{query: query, maxSeries: maxSeries}
+			return out, limit.checkSeries(out.value)
+		}
+	}
+
+	body := io.MultiReader(bytes.NewReader(head), rest)
+	dec := &seriesDecoder{dec: json.NewDecoder(body), query: query, maxSeries: maxSeries}
+	out, err := dec.decode()
+	if err != nil {
+		return nil, dec.locate(err)
+	}
+	return out, nil
+}
+
+// wholeResponse is a response body decoded in one pass.
+//
+// NOTE: encoding/json matches these keys case-insensitively, while the
+// token stream skips a key that differs in case, such as "Status".
+type wholeResponse struct {
+	decoded
+	Data *struct {
+		ResultType string          `json:"resultType"`
+		Result     json.RawMessage `json:"result"`
+	} `json:"data"`
+}
+
+// decodeWhole decodes a complete body that holds a data object with a
+// result. It reports false for any other body.
+func decodeWhole(body []byte) (*decoded, bool) {
+	whole := &wholeResponse{}
+	if err := json.Unmarshal(body, whole); err != nil || whole.Data == nil || whole.Data.Result == nil {
+		return nil, false
+	}
+
+	value, err := decodeResult(whole.Data.ResultType, whole.Data.Result)
+	if err != nil {
+		return nil, false
+	}
+	whole.resultType = whole.Data.ResultType
+	whole.hasData = true
+	whole.value = value
+	return &whole.decoded, true
+}
+
+// decoded is a success or error envelope read from a body.
 type decoded struct {
 	envelope
 	resultType string
@@ -53,12 +107,18 @@ type seriesDecoder struct {
 	dec       *json.Decoder
 	query     string
 	maxSeries int
+
+	// complete counts the series decoded in full, and inResult is true
+	// while the decoder is inside the result array, so that an error can
+	// report where a cut-off body ended.
+	complete int
+	inResult bool
 }
 
 // decode reads the top-level object.
 func (d *seriesDecoder) decode() (*decoded, error) {
 	out := &decoded{}
-	if err := d.expectDelim('{'); err != nil {
+	if err := d.start(); err != nil {
 		return nil, err
 	}
 	for d.dec.More() {
@@ -74,9 +134,40 @@ func (d *seriesDecoder) decode() (*decoded, error) {
 		return nil, err
 	}
 	if _, err := d.dec.Token(); err != io.EOF {
+		if endedEarly(err) {
+			// A second value that ends early is not a cut-off response.
+			return nil, fmt.Errorf("unexpected data after the response object: %v", err)
+		}
 		return nil, fmt.Errorf("unexpected data after the response object: %w", nonNil(err))
 	}
 	return out, nil
+}
+
+// start reads the opening brace of the response object.
+func (d *seriesDecoder) start() error {
+	tok, err := d.dec.Token()
+	var syntaxErr *json.SyntaxError
+	switch {
+	case err == io.EOF:
+		return errEmptyBody
+	case errors.As(err, &syntaxErr):
+		return fmt.Errorf("the body is not JSON (%w), so it is not a Prometheus API response", err)
+	case err != nil:
+		return err
+	}
+	if delim, ok := tok.(json.Delim); !ok || delim != '{' {
+		return fmt.Errorf("the body is a JSON %s, not the object of a Prometheus API response", jsonKind(tok))
+	}
+	return nil
+}
+
+// locate returns err with how far the decoding got. A *TooManySeriesError
+// is returned as it is.
+func (d *seriesDecoder) locate(err error) error {
+	if _, ok := errors.AsType[*TooManySeriesError](err); ok {
+		return err
+	}
+	return &decodeError{err: err, complete: d.complete, inResult: d.inResult}
 }
 
 // member decodes the value of one top-level key into out.
@@ -105,7 +196,10 @@ func (d *seriesDecoder) member(out *decoded, key string) error {
 	default:
 		target = &json.RawMessage{}
 	}
-	return d.dec.Decode(target)
+	if err := d.dec.Decode(target); err != nil {
+		return fmt.Errorf("%s: %w", key, describeJSONError(err))
+	}
+	return nil
 }
 
 // data decodes the data object. The result is streamed when resultType
@@ -163,6 +257,7 @@ func (d *seriesDecoder) series(resultType string) (model.Value, error) {
 
 	var vector model.Vector
 	var matrix model.Matrix
+	d.inResult = true
 	for n := 1; d.dec.More(); n++ {
 		if resultType == "vector" {
 			sample := &model.Sample{}
@@ -174,8 +269,9 @@ func (d *seriesDecoder) series(resultType string) (model.Value, error) {
 			matrix = append(matrix, stream)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s result: series %d: %w", resultType, n, err)
+			return nil, fmt.Errorf("series %d: %w", n, describeJSONError(err))
 		}
+		d.complete = n
 		if d.maxSeries > 0 && n > d.maxSeries {
 			return nil, d.tooMany(vector, matrix)
 		}
@@ -183,6 +279,7 @@ func (d *seriesDecoder) series(resultType string) (model.Value, error) {
 	if err := d.expectDelim(']'); err != nil {
 		return nil, fmt.Errorf("%s result: %w", resultType, err)
 	}
+	d.inResult = false
 
 	if resultType == "vector" {
 		return nonNilVector(vector), nil
@@ -257,7 +354,7 @@ func decodeResult(resultType string, raw json.RawMessage) (model.Value, error) {
 		return nil, fmt.Errorf("resultType %q is not vector, matrix, scalar or string", resultType)
 	}
 	if err := json.Unmarshal(raw, value); err != nil {
-		return nil, fmt.Errorf("%s result: %w", resultType, err)
+		return nil, fmt.Errorf("%s result: %w", resultType, describeJSONError(err))
 	}
 
 	switch v := value.(type) {

@@ -21,8 +21,12 @@
 //		ServerAddress: "https://aps-workspaces.ap-northeast-2.amazonaws.com/workspaces/ws-12345678-abcd-1234-abcd-123456789012",
 //	})
 //
-// Another host, such as an AMP VPC endpoint, is signed when Config.SigV4 is
-// true. Plain Prometheus servers take a bearer token, basic authentication,
+// The DNS name of an AMP interface VPC endpoint
+// (vpce-<id>.aps-workspaces.<region>.vpce.amazonaws.com) is signed the same
+// way. Another host, such as a custom private DNS name of a VPC endpoint,
+// is signed when Config.SigV4 is true, for Config.Region. Config's String,
+// GoString and LogValue methods redact its secrets, so it can be printed
+// and logged. Plain Prometheus servers take a bearer token, basic authentication,
 // TLS client certificates, custom headers and extra query parameters. Config
 // describes how they combine with a caller's http.Client.
 //
@@ -38,19 +42,24 @@
 //
 // # Errors
 //
-// Every failed query is an *Error. Its Kind classifies the failure and
-// suggests a response:
+// Every failed query is an *Error. Its message names the endpoint, such as
+// "amp: query to https://host/workspaces/ws-1/api/v1/query failed: ...",
+// leads with the cause, and names what to change where that is known, such
+// as which time limit ran out, or that a server requires SigV4. Its Kind
+// classifies the failure and suggests a response:
 //
 //   - KindBadData, KindExecution: the query is wrong or too expensive; retrying
 //     will not help.
 //   - KindTimeout, KindCanceled, KindUnavailable, KindInternal, KindThrottled:
-//     the server or the network failed; a later poll may succeed.
+//     the server or the network failed; a later poll may succeed. A success
+//     body cut off before its JSON ends is KindUnavailable.
 //   - KindAuth: AMP rejected the credentials or the signature (401 or 403),
 //     and Type holds the AWS error type such as InvalidSignatureException.
 //   - KindNotFound: the address or the workspace does not exist.
-//   - KindResponse: the body is not a Prometheus API response, for example an
-//     HTML page from a proxy, and Message quotes its start, or it exceeds
-//     the size limit.
+//   - KindResponse: a complete body is not a valid Prometheus API response,
+//     for example an HTML page from a proxy or a sample value that is not a
+//     number. Message then gives the cause and quotes the body's start. A
+//     body over the size limit is KindResponse too.
 //
 // A 401, 403 or 429 status is classified by the status, whatever the body
 // contains. Otherwise the Prometheus errorType decides, and without one, the
@@ -63,7 +72,7 @@
 // promql.Check finds unable to return exactly one value, before the first
 // poll. Source.Value runs the query at a given time and reduces the result
 // with promql.Reduce, as KEDA's prometheus scaler does. Source.Read also
-// returns the server's warnings. A Source stops decoding a response at its
+// returns the server's warnings. Errors from a Source name its query. A Source stops decoding a response at its
 // second series and fails with a *TooManySeriesError, so a query that
 // unexpectedly returns thousands of series costs little memory.
 //

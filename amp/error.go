@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -45,7 +46,10 @@ type Error struct {
 	// x-amzn-ErrorType header or the JSON __type field, if any.
 	Type string
 	// Message is the server's message: the Prometheus "error" field, the AMP
-	// "message" or "Message" field, or the start of a body that is not JSON.
+	// "message" or "Message" field, or the start of an error body that is
+	// not JSON. For a success body that does not decode, or a failure that
+	// the client explains, such as a time limit, it is the client's
+	// description of the cause.
 	Message string
 	// Err is the underlying cause, if any.
 	Err error
@@ -58,13 +62,31 @@ type Error struct {
 
 	// retryAfter is the wait that the response's Retry-After header requests.
 	retryAfter time.Duration
+	// endpoint is the query endpoint, scheme://host/path, that the message
+	// names, whether or not a response arrived.
+	endpoint string
+	// query is the PromQL query of a Source, shortened for the message.
+	query string
+	// hint is advice on what to change, such as enabling SigV4.
+	hint string
+	// notRetried is the reason a retryable failure was not retried.
+	notRetried string
 }
 
 // Error returns a message such as
-// "amp: query failed: 403 forbidden (InvalidSignatureException): The request signature ...".
+// "amp: query to https://host/workspaces/ws-1/api/v1/query failed: 403 forbidden (InvalidSignatureException): The request signature ...".
+// The endpoint has no query string, because Config.QueryParameters may
+// carry secrets, and an error from a Source also names its query.
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString("amp: query failed")
+	b.WriteString("amp: query")
+	if e.query != "" {
+		b.WriteString(" " + strconv.Quote(e.query))
+	}
+	if e.endpoint != "" {
+		b.WriteString(" to " + e.endpoint)
+	}
+	b.WriteString(" failed")
 	if e.Attempts > 1 {
 		b.WriteString(" after " + strconv.Itoa(e.Attempts) + " attempts")
 	}
@@ -83,12 +105,24 @@ func (e *Error) Error() string {
 	case e.Message != "":
 		b.WriteString(": " + e.Message)
 	case e.Err != nil:
-		b.WriteString(": " + e.Err.Error())
+		b.WriteString(": " + causeText(e.Err))
 	}
-	if e.Kind == KindNotFound && e.URL != "" {
-		b.WriteString("; " + e.URL + " does not exist: set the server address to the workspace URL or the Prometheus base URL, without /api/v1")
+	for _, note := range []string{e.hint, e.notRetried} {
+		if note != "" {
+			b.WriteString("; " + note)
+		}
 	}
 	return b.String()
+}
+
+// causeText returns the text of a transport error without the method and
+// URL that *url.Error adds, because the message names the endpoint itself
+// and the URL may carry Config.QueryParameters.
+func causeText(err error) string {
+	if urlErr, ok := err.(*url.Error); ok {
+		return urlErr.Err.Error()
+	}
+	return err.Error()
 }
 
 // Unwrap returns the underlying cause.
@@ -153,14 +187,39 @@ type TooManySeriesError struct {
 }
 
 // Error returns a message such as
-// `amp: query "rate(x[5m])" returned at least 2 series ({pod="a"}, {pod="b"}), ...`.
+// `amp: query "rate(x[5m])" returned at least 2 series ({pod="a"}, {pod="b"}), ...`,
+// with advice that depends on what promql.Check finds the query returns.
 func (e *TooManySeriesError) Error() string {
 	labelSets := make([]string, len(e.Series))
 	for i, m := range e.Series {
 		labelSets[i] = m.String()
 	}
-	return fmt.Sprintf("amp: query %q returned at least %d series (%s), but one value is needed; aggregate the query, for example with sum(...)",
-		e.Query, e.Seen, strings.Join(labelSets, ", "))
+	return fmt.Sprintf("amp: query %q returned at least %d series (%s), but one value is needed; %s",
+		shortQuery(e.Query), e.Seen, strings.Join(labelSets, ", "), tooManySeriesAdvice(e.Query))
+}
+
+// tooManySeriesAdvice returns what to check when query returned several
+// series. A query that cannot return several, such as sum(...), points at
+// the server instead of the query.
+func tooManySeriesAdvice(query string) string {
+	switch promql.Check(query).Cardinality {
+	case promql.CardinalityOne, promql.CardinalityAtMostOne, promql.CardinalityScalar:
+		return "the server returned more series than the query can produce, so check whether a proxy or a " +
+			"federated endpoint between the client and Prometheus merges the answers of several servers"
+	}
+	return "aggregate the query, for example with sum(...)"
+}
+
+// maxQueryInMessage is how many bytes of a query an error message quotes.
+const maxQueryInMessage = 80
+
+// shortQuery returns query cut to maxQueryInMessage bytes, marked with
+// "..." when it was cut.
+func shortQuery(query string) string {
+	if len(query) <= maxQueryInMessage {
+		return query
+	}
+	return strings.ToValidUTF8(query[:maxQueryInMessage], "") + "..."
 }
 
 // Unwrap returns promql.ErrMultipleSeries.

@@ -195,3 +195,15 @@ func ExampleTooManySeriesError() {
 	// 2 [{pod="api-0"} {pod="api-1"}]
 	// true
 }
+
+func ExampleConfig_String() {
+	cfg := amp.Config{
+		ServerAddress: "http://prometheus.monitoring:9090",
+		BasicAuth:     &amp.BasicAuth{Username: "scaler", Password: "hunter2"},
+		Headers:       map[string]string{"X-Api-Key": "hunter2"},
+		Timeout:       5 * time.Second,
+	}
+
+	fmt.Printf("%+v\n", cfg)
+	// Output: {ServerAddress:http://prometheus.monitoring:9090 BasicAuth:{Username:scaler Password:xxxxx} Headers:{X-Api-Key:xxxxx} Timeout:5s}
+}

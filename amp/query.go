@@ -2,11 +2,11 @@ package amp
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
+
+	"github.com/promscaler/promscaler/sigv4"
 )
 
 // Result is the decoded data of a successful query.
@@ -43,9 +45,6 @@ type envelope struct {
 	AWSType         string `json:"__type"`
 }
 
-// snippetSize is how much of an undecodable body an Error quotes.
-const snippetSize = 200
-
 // API paths below the server address.
 const (
 	queryPath      = "/api/v1/query"
@@ -64,12 +63,48 @@ func (c *Client) Query(ctx context.Context, query string, ts time.Time) (*Result
 }
 
 // queryParams returns the parameters of an instant query.
-func queryParams(query string, ts time.Time) url.Values {
-	params := url.Values{"query": {query}}
-	if !ts.IsZero() {
-		params.Set("time", formatTime(ts))
+func queryParams(query string, ts time.Time) form {
+	if ts.IsZero() {
+		return form{{"query", query}}
 	}
-	return params
+	return form{{"query", query}, {"time", formatTime(ts)}}
+}
+
+// param is one parameter of an API call.
+type param struct {
+	name, value string
+}
+
+// form is the parameters of an API call, in the order they are sent.
+type form []param
+
+// get returns the value of the parameter name, or "" when f has none.
+func (f form) get(name string) string {
+	for _, p := range f {
+		if p.name == name {
+			return p.value
+		}
+	}
+	return ""
+}
+
+// encode returns f in the application/x-www-form-urlencoded format.
+func (f form) encode() string {
+	var b strings.Builder
+	size := 0 // before escaping
+	for _, p := range f {
+		size += len(p.name) + len(p.value) + 2
+	}
+	b.Grow(size)
+	for i, p := range f {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(url.QueryEscape(p.name))
+		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(p.value))
+	}
+	return b.String()
 }
 
 // QueryRange runs a range query from start to end, both included, with a
@@ -85,108 +120,161 @@ func (c *Client) QueryRange(ctx context.Context, query string, start, end time.T
 		return nil, &Error{Kind: KindBadData, Message: fmt.Sprintf("range query step %s must be positive", step)}
 	}
 
-	params := url.Values{
-		"query": {query},
-		"start": {formatTime(start)},
-		"end":   {formatTime(end)},
-		"step":  {strconv.FormatFloat(step.Seconds(), 'f', -1, 64)},
+	params := form{
+		{"query", query},
+		{"start", formatTime(start)},
+		{"end", formatTime(end)},
+		{"step", strconv.FormatFloat(step.Seconds(), 'f', -1, 64)},
 	}
 	return c.run(ctx, queryRangePath, params, 0)
 }
 
 // run makes attempts until one succeeds, a failure is not retryable, the
 // attempts are used up, or the next wait would pass ctx's deadline.
-func (c *Client) run(ctx context.Context, path string, params url.Values, maxSeries int) (*Result, error) {
+func (c *Client) run(ctx context.Context, path string, params form, maxSeries int) (*Result, error) {
 	for attempt := 1; ; attempt++ {
 		result, err := c.attempt(ctx, path, params, maxSeries)
 		if err == nil {
 			return result, nil
 		}
 		if !IsRetryable(err) || attempt >= c.retry.MaxAttempts || ctx.Err() != nil {
-			return nil, withAttempts(err, attempt)
+			return nil, withAttempts(err, attempt, "")
 		}
 
-		wait := c.wait(attempt, err)
+		wait, fromHeader := c.wait(attempt, err)
 		if !fitsDeadline(ctx, wait, time.Now()) {
-			return nil, withAttempts(err, attempt)
+			return nil, withAttempts(err, attempt, "not retried: "+describeWait(wait, fromHeader)+" is past the context deadline")
 		}
 		c.logger.LogAttrs(ctx, slog.LevelWarn, "amp: retrying query",
 			slog.String("url", c.baseURL+path), slog.Int("attempt", attempt), slog.Duration("wait", wait), slog.String("error", err.Error()))
-		if c.retry.Sleep(ctx, wait) != nil {
-			return nil, withAttempts(err, attempt)
+		if sleepErr := c.retry.Sleep(ctx, wait); sleepErr != nil {
+			return nil, withAttempts(err, attempt, fmt.Sprintf("not retried: the context ended during the wait of %s (%v)", wait, sleepErr))
 		}
 	}
 }
 
-// wait returns the time to wait after the failed attempt number attempt.
-func (c *Client) wait(attempt int, err error) time.Duration {
+// wait returns the time to wait after the failed attempt number attempt,
+// and whether a Retry-After header set it.
+func (c *Client) wait(attempt int, err error) (time.Duration, bool) {
 	wait := c.retry.backoff(attempt)
-	var qerr *Error
-	if errors.As(err, &qerr) {
-		wait = max(wait, qerr.retryAfter)
+	if qerr, ok := errors.AsType[*Error](err); ok && qerr.retryAfter > wait {
+		return qerr.retryAfter, true
 	}
-	return wait
+	return wait, false
 }
 
-// withAttempts records the attempt count on an *Error.
-func withAttempts(err error, attempts int) error {
-	var qerr *Error
-	if errors.As(err, &qerr) {
+// describeWait names a wait for a message, such as "Retry-After 10s".
+func describeWait(wait time.Duration, fromHeader bool) string {
+	if fromHeader {
+		return "Retry-After " + wait.String()
+	}
+	return "the backoff of " + wait.String()
+}
+
+// withAttempts records the attempt count, and why the query was not
+// retried when notRetried is set, on an *Error.
+func withAttempts(err error, attempts int, notRetried string) error {
+	if qerr, ok := errors.AsType[*Error](err); ok {
 		qerr.Attempts = attempts
+		qerr.notRetried = notRetried
 	}
 	return err
 }
 
 // attempt sends one request and decodes its response.
-func (c *Client) attempt(ctx context.Context, path string, params url.Values, maxSeries int) (*Result, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+func (c *Client) attempt(ctx context.Context, path string, params form, maxSeries int) (*Result, error) {
+	attemptCtx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 
-	req, err := c.newRequest(ctx, path, params)
+	req, err := c.newRequest(attemptCtx, path, params)
 	if err != nil {
 		return nil, err
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, transportError(err)
+		qerr := transportError(err)
+		c.explainLimit(ctx, attemptCtx, qerr)
+		return nil, c.complete(qerr, path)
 	}
 	defer resp.Body.Close()
 
 	body := &limitedBody{r: resp.Body, limit: c.maxResponse}
-	result, err := c.decode(resp, body, params.Get("query"), maxSeries)
-	var qerr *Error
-	if errors.As(err, &qerr) {
+	result, err := c.decode(resp, body, params.get("query"), maxSeries)
+	if qerr, ok := errors.AsType[*Error](err); ok {
 		qerr.URL = c.baseURL + path
-		if ctxErr := ctx.Err(); ctxErr != nil && body.readErr != nil {
-			// The transport reports a body cut off by the context as a
+		if body.readErr != nil {
+			// The transport reports a body cut off by a context as a
 			// closed connection, so the context names the cause.
-			qerr.Kind = transportError(ctxErr).Kind
-			qerr.Err = fmt.Errorf("%w: %w", ctxErr, body.readErr)
-			qerr.Message = ""
+			if ctxErr := c.explainLimit(ctx, attemptCtx, qerr); ctxErr != nil {
+				qerr.Err = fmt.Errorf("%w: %w", ctxErr, body.readErr)
+			}
 		}
+		c.complete(qerr, path)
 	}
 	return result, err
 }
 
-// newRequest builds a POST form or a GET request with the parameters and
-// Config.QueryParameters.
-func (c *Client) newRequest(ctx context.Context, path string, params url.Values) (*http.Request, error) {
-	endpoint := c.baseURL + path
-	query := url.Values{}
-	for name, values := range c.parameters {
-		query[name] = values
+// explainLimit reports which limit ended an attempt, if one did: the
+// caller's context or the attempt's Config.Timeout. It sets the kind and
+// message of qerr and returns the error of the context that ended.
+func (c *Client) explainLimit(ctx, attemptCtx context.Context, qerr *Error) error {
+	stage := ""
+	if qerr.StatusCode != 0 {
+		stage = " while reading the response body"
 	}
 
+	switch {
+	case errors.Is(ctx.Err(), context.Canceled):
+		qerr.Kind = KindCanceled
+		qerr.Message = "the caller's context was canceled" + stage
+		return ctx.Err()
+	case ctx.Err() != nil:
+		qerr.Kind = KindTimeout
+		qerr.Message = "the caller's context deadline passed" + stage
+		return ctx.Err()
+	case attemptCtx.Err() != nil:
+		qerr.Kind = KindTimeout
+		qerr.Message = fmt.Sprintf("the attempt timed out after %s%s, the limit that Config.Timeout sets on each attempt; raise Config.Timeout if the server needs longer", c.timeout, stage)
+		return attemptCtx.Err()
+	}
+	return nil
+}
+
+// complete adds the endpoint and a hint to qerr.
+func (c *Client) complete(qerr *Error, path string) *Error {
+	qerr.endpoint = c.baseURL + path
+	switch {
+	case qerr.Kind == KindNotFound:
+		qerr.hint = "the endpoint does not exist: set the server address to the workspace URL or the Prometheus base URL, without /api/v1"
+	case qerr.StatusCode == http.StatusForbidden && !c.signs && missingSignature(qerr):
+		qerr.hint = "the server requires SigV4: set Config.SigV4 and Config.Region (or use an AMP workspace URL)"
+	}
+	return qerr
+}
+
+// missingSignature reports whether an AWS service rejected a request
+// because it carried no signature.
+func missingSignature(qerr *Error) bool {
+	return qerr.Type == sigv4.CodeMissingAuthenticationToken || strings.Contains(qerr.Message, "Missing Authentication Token")
+}
+
+// newRequest builds a POST form or a GET request with the parameters and
+// Config.QueryParameters.
+func (c *Client) newRequest(ctx context.Context, path string, params form) (*http.Request, error) {
+	endpoint := c.baseURL + path
 	var body io.Reader
 	if c.method == http.MethodGet {
-		for name, values := range params {
-			query[name] = values
+		query := url.Values{}
+		maps.Copy(query, c.parameters)
+		for _, p := range params {
+			query.Set(p.name, p.value)
 		}
-	} else {
-		body = strings.NewReader(params.Encode())
-	}
-	if len(query) > 0 {
 		endpoint += "?" + query.Encode()
+	} else {
+		body = strings.NewReader(params.encode())
+		if len(c.parameters) > 0 {
+			endpoint += "?" + c.parameters.Encode()
+		}
 	}
 
 	req, err := http.NewRequestWithContext(ctx, c.method, endpoint, body)
@@ -204,135 +292,4 @@ func (c *Client) newRequest(ctx context.Context, path string, params url.Values)
 // "1440938160.123".
 func formatTime(ts time.Time) string {
 	return strconv.FormatFloat(float64(ts.UnixMilli())/1e3, 'f', 3, 64)
-}
-
-// decode turns a response into a Result or an error. A success status is
-// decoded as a stream; an error status is read in full, because error
-// bodies are small and may not be JSON.
-func (c *Client) decode(resp *http.Response, body *limitedBody, query string, maxSeries int) (*Result, error) {
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, c.decodeError(resp, body)
-	}
-
-	dec := &seriesDecoder{dec: json.NewDecoder(body), query: query, maxSeries: maxSeries}
-	out, err := dec.decode()
-	var tooMany *TooManySeriesError
-	switch {
-	case errors.As(err, &tooMany):
-		return nil, err
-	case err != nil:
-		return nil, c.bodyError(resp.StatusCode, body, err)
-	case out.Status == "error":
-		// Some proxies return 200 with an error envelope.
-		return nil, responseError(resp, out.envelope, body.head)
-	case out.Status != "success":
-		return nil, notPrometheus(resp.StatusCode, body.head, fmt.Errorf("status is %q, want \"success\" or \"error\"", out.Status))
-	case !out.hasData || out.value == nil:
-		return nil, notPrometheus(resp.StatusCode, body.head, errors.New("data or its result is missing"))
-	}
-	return &Result{Value: out.value, Warnings: out.Warnings, Infos: out.Infos}, nil
-}
-
-// decodeError reads an error response in full and classifies it.
-func (c *Client) decodeError(resp *http.Response, body *limitedBody) error {
-	raw, err := io.ReadAll(body)
-	if err != nil {
-		return c.bodyError(resp.StatusCode, body, err)
-	}
-	var env envelope
-	_ = json.Unmarshal(raw, &env)
-
-	qerr := responseError(resp, env, raw)
-	qerr.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), resp.Header.Get("Date"), time.Now())
-	return qerr
-}
-
-// bodyError classifies a failure to read or decode the body: the size
-// limit, a network error, or a body that is not a Prometheus response.
-func (c *Client) bodyError(status int, body *limitedBody, err error) *Error {
-	switch {
-	case errors.Is(err, errBodyTooLarge):
-		return &Error{
-			Kind:       KindResponse,
-			StatusCode: status,
-			Message:    fmt.Sprintf("response body exceeds %d bytes; narrow the query so that it returns fewer series, or raise Config.MaxResponseSize", c.maxResponse),
-		}
-	case body.readErr != nil:
-		qerr := transportError(body.readErr)
-		qerr.StatusCode = status
-		return qerr
-	}
-	return notPrometheus(status, body.head, err)
-}
-
-// responseError builds the *Error for an error status or an error envelope.
-func responseError(resp *http.Response, env envelope, body []byte) *Error {
-	qerr := &Error{
-		Kind:       statusKind(resp.StatusCode, env.ErrorType),
-		StatusCode: resp.StatusCode,
-		Type:       env.ErrorType,
-		Message:    env.Error,
-	}
-	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
-		qerr.Kind = statusKind(0, env.ErrorType)
-	}
-
-	if qerr.Type == "" {
-		qerr.Type = awsErrorType(resp.Header.Get("X-Amzn-ErrorType"), env.AWSType)
-	}
-	if qerr.Message == "" {
-		qerr.Message = firstNonEmpty(env.AWSMessage, env.AWSMessageUpper)
-	}
-	if qerr.Message == "" && len(strings.TrimSpace(string(body))) > 0 {
-		qerr.Message = snippet(body)
-	}
-	return qerr
-}
-
-// awsErrorType returns the bare AWS error type from the x-amzn-ErrorType
-// header ("ThrottlingException:http://...") or the __type field
-// ("com.amazonaws.service#ThrottlingException").
-func awsErrorType(header, jsonType string) string {
-	if header != "" {
-		name, _, _ := strings.Cut(header, ":")
-		return name
-	}
-	if i := strings.LastIndexByte(jsonType, '#'); i >= 0 {
-		return jsonType[i+1:]
-	}
-	return jsonType
-}
-
-// notPrometheus is the *Error for a body that is not a Prometheus API
-// response, quoting its start.
-func notPrometheus(status int, body []byte, cause error) *Error {
-	return &Error{
-		Kind:       KindResponse,
-		StatusCode: status,
-		Message:    "body is not a Prometheus API response: " + snippet(body),
-		Err:        cause,
-	}
-}
-
-// snippet returns the first snippetSize bytes of body as one line of valid
-// UTF-8.
-func snippet(body []byte) string {
-	text := string(body)
-	if len(text) > snippetSize {
-		text = strings.ToValidUTF8(text[:snippetSize], "") + "..."
-	}
-	text = strings.Join(strings.Fields(text), " ")
-	if text == "" {
-		return "(empty body)"
-	}
-	return strconv.Quote(text)
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -159,7 +160,7 @@ func TestQueryErrorKinds(t *testing.T) {
 			name: "fails: bad_data envelope", status: 400,
 			body:     `{"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:5: parse error"}`,
 			wantKind: KindBadData, wantType: "bad_data",
-			wantString: `amp: query failed: 400 bad request (bad_data): invalid parameter "query": 1:5: parse error`,
+			wantString: `amp: query to {URL}/api/v1/query failed: 400 bad request (bad_data): invalid parameter "query": 1:5: parse error`,
 		},
 		{
 			name: "fails: execution envelope", status: 422,
@@ -193,7 +194,7 @@ func TestQueryErrorKinds(t *testing.T) {
 		},
 		{
 			name: "fails: plain 404 page", status: 404, body: "404 page not found\n",
-			wantKind: KindNotFound, wantString: `amp: query failed: 404 not found: "404 page not found"; {URL}/api/v1/query does not exist: set the server address to the workspace URL or the Prometheus base URL, without /api/v1`,
+			wantKind: KindNotFound, wantString: `amp: query to {URL}/api/v1/query failed: 404 not found: "404 page not found"; the endpoint does not exist: set the server address to the workspace URL or the Prometheus base URL, without /api/v1`,
 		},
 		{
 			name: "fails: HTML 502 from proxy", status: 502, header: map[string]string{"Content-Type": "text/html"},
@@ -202,21 +203,21 @@ func TestQueryErrorKinds(t *testing.T) {
 		},
 		{
 			name: "fails: empty 503", status: 503,
-			wantKind: KindUnavailable, wantString: "amp: query failed: 503 service unavailable",
+			wantKind: KindUnavailable, wantString: "amp: query to {URL}/api/v1/query failed: 503 service unavailable",
 		},
 		{
 			name: "fails: AMP throttling", status: 429,
 			header:   map[string]string{"X-Amzn-ErrorType": "ThrottlingException:http://internal.amazon.com/coral/com.amazon.coral.service/"},
 			body:     `{"message":"Rate exceeded"}`,
 			wantKind: KindThrottled, wantType: "ThrottlingException",
-			wantString: "amp: query failed: 429 too many requests (ThrottlingException): Rate exceeded",
+			wantString: "amp: query to {URL}/api/v1/query failed: 429 too many requests (ThrottlingException): Rate exceeded",
 		},
 		{
 			name: "fails: AMP signature mismatch", status: 403,
 			header:   map[string]string{"X-Amzn-ErrorType": "InvalidSignatureException"},
 			body:     `{"Message":"` + signatureMessage + `"}`,
 			wantKind: KindAuth, wantType: "InvalidSignatureException",
-			wantString: "amp: query failed: 403 forbidden (InvalidSignatureException): " + signatureMessage,
+			wantString: "amp: query to {URL}/api/v1/query failed: 403 forbidden (InvalidSignatureException): " + signatureMessage,
 		},
 		{
 			name: "fails: AMP unknown key", status: 403,
@@ -225,7 +226,7 @@ func TestQueryErrorKinds(t *testing.T) {
 		},
 		{
 			name: "fails: unauthorized without body", status: 401,
-			wantKind: KindAuth, wantString: "amp: query failed: 401 unauthorized",
+			wantKind: KindAuth, wantString: "amp: query to {URL}/api/v1/query failed: 401 unauthorized",
 		},
 		{
 			name: "fails: AMP validation error", status: 400,
@@ -265,19 +266,29 @@ func TestQueryErrorKinds(t *testing.T) {
 
 func TestQueryMalformedBodies(t *testing.T) {
 	tests := []struct {
-		name     string
-		body     string
-		wantText string
+		name      string
+		body      string
+		wantCause string
+		wantBody  string
 	}{
-		{name: "fails: HTML page", body: "<!DOCTYPE html><html><body>Sign in</body></html>", wantText: `"<!DOCTYPE html><html><body>Sign in</body></html>"`},
-		{name: "fails: empty body", body: "", wantText: "(empty body)"},
-		{name: "fails: truncated JSON", body: `{"status":"success","data":{"resultType":"vec`, wantText: `{\"status\":\"success\"`},
-		{name: "fails: missing status", body: `{"data":{"resultType":"vector","result":[]}}`, wantText: "not a Prometheus API response"},
-		{name: "fails: missing data", body: `{"status":"success"}`, wantText: "not a Prometheus API response"},
-		{name: "fails: unknown resultType", body: `{"status":"success","data":{"resultType":"table","result":[]}}`, wantText: "table"},
-		{name: "fails: bad sample value", body: `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,2]}]}}`, wantText: "not a Prometheus API response"},
-		{name: "fails: JSON array", body: `[1,2,3]`, wantText: "[1,2,3]"},
-		{name: "fails: long body quoted briefly", body: strings.Repeat("x", 1000), wantText: strings.Repeat("x", 200) + `..."`},
+		{name: "fails: HTML page", body: "<!DOCTYPE html><html><body>Sign in</body></html>",
+			wantCause: "the body is not JSON (invalid character '<' looking for beginning of value)", wantBody: "<!DOCTYPE html><html><body>Sign in</body></html>"},
+		{name: "fails: empty body", body: "", wantCause: "the response body is empty"},
+		{name: "fails: missing status", body: `{"data":{"resultType":"vector","result":[]}}`, wantCause: "the body is not a Prometheus API response: its status is missing",
+			wantBody: `{"data":{"resultType":"vector","result":[]}}`},
+		{name: "fails: missing data", body: `{"status":"success"}`, wantCause: "the body is not a Prometheus API response: data or its result is missing"},
+		{name: "fails: unknown resultType", body: `{"status":"success","data":{"resultType":"table","result":[]}}`, wantCause: `resultType "table" is not vector, matrix, scalar or string`},
+		{name: "fails: unquoted sample value", body: `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,2]}]}}`,
+			wantCause: "series 1: sample value must be a quoted string"},
+		{name: "fails: sample value not number", body: `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"abc"]}]}}`,
+			wantCause: `series 1: sample value "abc" is not a number`, wantBody: `"value":[1,"abc"]`},
+		{name: "fails: second sample not number", body: `{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"1"]]},{"metric":{},"values":[[1,"x"]]}]}}`,
+			wantCause: `series 2: sample value "x" is not a number`},
+		{name: "fails: timestamp not number", body: `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":["now","1"]}]}}`,
+			wantCause: `series 1: timestamp "now" is not a number`},
+		{name: "fails: status not string", body: `{"status":1,"data":{"resultType":"vector","result":[]}}`, wantCause: "status: found a JSON number where string belongs"},
+		{name: "fails: JSON array", body: `[1,2,3]`, wantCause: "the body is a JSON array, not the object of a Prometheus API response", wantBody: "[1,2,3]"},
+		{name: "fails: long body quoted briefly", body: strings.Repeat("x", 1000), wantCause: "the body is not JSON", wantBody: strings.Repeat("x", 120) + "..."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -289,11 +300,67 @@ func TestQueryMalformedBodies(t *testing.T) {
 			require.ErrorAs(t, err, &qerr)
 			assert.Equal(t, KindResponse, qerr.Kind)
 			assert.Equal(t, http.StatusOK, qerr.StatusCode)
-			assert.Contains(t, err.Error(), "amp: query failed: 200 ok: ")
-			assert.Contains(t, qerr.Message, tt.wantText)
-			assert.Less(t, len(err.Error()), 300, "message length")
+			assert.False(t, IsRetryable(err), "a complete but wrong body is not retried")
+			assert.Contains(t, err.Error(), "failed: 200 ok: "+tt.wantCause, "the message leads with the cause")
+			if tt.body != "" {
+				assert.Contains(t, qerr.Message, "; response body: ")
+				assert.Contains(t, qerr.Message, tt.wantBody, "the body is quoted without escaping")
+			}
+			assert.NotContains(t, err.Error(), `\"`)
+			assert.Less(t, len(err.Error()), 400, "message length")
 		})
 	}
+}
+
+func TestQueryTruncatedBodyIsRetryable(t *testing.T) {
+	const oneSeries = `{"status":"success","data":{"resultType":"vector","result":[{"metric":{"pod":"a"},"value":[1,"1"]}`
+	tests := []struct {
+		name        string
+		body        string
+		contentSize int // a Content-Length longer than body makes the server hang up mid-body
+		wantMessage string
+	}{
+		{name: "retries: JSON ends after series", body: oneSeries, wantMessage: "the response ended early (unexpected EOF) after series 1; response body: " + oneSeries},
+		{name: "retries: JSON ends in series", body: `{"status":"success","data":{"resultType":"vector","result":[{"metric":{"pod":`,
+			wantMessage: "the response ended early (unexpected EOF) in series 1"},
+		{name: "retries: JSON ends before data", body: `{"status":"succ`, wantMessage: "the response ended early (unexpected EOF); response body: {\"status\":\"succ"},
+		{name: "retries: connection closed mid-body", body: oneSeries + `,{"metric":`, contentSize: 4096,
+			wantMessage: "the response ended early (unexpected EOF) after series 1"},
+		{name: "retries: large body cut mid-stream", body: strings.TrimSuffix(manySeriesBody(200), "]}}"), contentSize: 1 << 20,
+			wantMessage: "the response ended early (unexpected EOF) after series 200"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tt.contentSize > 0 {
+					w.Header().Set("Content-Length", strconv.Itoa(tt.contentSize))
+				}
+				fmt.Fprint(w, tt.body)
+			}))
+			t.Cleanup(srv.Close)
+
+			_, err := newTestClient(t, srv.URL).Query(context.Background(), "up", t0)
+
+			var qerr *Error
+			require.ErrorAs(t, err, &qerr)
+			assert.Equal(t, KindUnavailable, qerr.Kind)
+			assert.Equal(t, http.StatusOK, qerr.StatusCode)
+			assert.True(t, IsRetryable(err), "a cut-off body is transient")
+			assert.True(t, strings.HasPrefix(qerr.Message, tt.wantMessage), "Message = %q, want prefix %q", qerr.Message, tt.wantMessage)
+		})
+	}
+}
+
+func TestQueryRetriesTruncatedBody(t *testing.T) {
+	srv, requests := newScriptedServer(t, reply{status: 200, body: `{"status":"success","data":{"resultType":"vector","result":[`}, reply{status: 200, body: okVector})
+	c, err := NewClient(Config{ServerAddress: srv.URL, Retry: RetryConfig{Sleep: (&sleepRecorder{}).sleep}})
+	require.NoError(t, err)
+
+	result, err := c.Query(context.Background(), "sum(up)", t0)
+
+	require.NoError(t, err)
+	assert.Equal(t, model.SampleValue(5), result.Value.(model.Vector)[0].Value)
+	assert.Equal(t, 2, requests())
 }
 
 func TestQueryBodySizeLimit(t *testing.T) {
@@ -340,18 +407,26 @@ func TestQueryTransportFailures(t *testing.T) {
 
 	canceled, cancel := context.WithCancel(context.Background())
 	cancel()
+	shortDeadline, cancelDeadline := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	t.Cleanup(cancelDeadline)
 
 	tests := []struct {
-		name     string
-		address  string
-		timeout  time.Duration
-		ctx      context.Context
-		wantKind ErrorKind
-		wantIs   error
+		name        string
+		address     string
+		timeout     time.Duration
+		ctx         context.Context
+		wantKind    ErrorKind
+		wantIs      error
+		wantMessage string
 	}{
-		{name: "fails: connection refused", address: closed.URL, ctx: context.Background(), wantKind: KindUnavailable},
-		{name: "fails: query timeout", address: slow.URL, timeout: 50 * time.Millisecond, ctx: context.Background(), wantKind: KindTimeout, wantIs: context.DeadlineExceeded},
-		{name: "fails: caller canceled", address: slow.URL, ctx: canceled, wantKind: KindCanceled, wantIs: context.Canceled},
+		{name: "fails: connection refused", address: closed.URL, ctx: context.Background(), wantKind: KindUnavailable,
+			wantMessage: "dial tcp "},
+		{name: "fails: attempt timeout", address: slow.URL, timeout: 50 * time.Millisecond, ctx: context.Background(), wantKind: KindTimeout, wantIs: context.DeadlineExceeded,
+			wantMessage: "the attempt timed out after 50ms, the limit that Config.Timeout sets on each attempt; raise Config.Timeout if the server needs longer"},
+		{name: "fails: caller deadline", address: slow.URL, timeout: time.Minute, ctx: shortDeadline, wantKind: KindTimeout, wantIs: context.DeadlineExceeded,
+			wantMessage: "the caller's context deadline passed"},
+		{name: "fails: caller canceled", address: slow.URL, ctx: canceled, wantKind: KindCanceled, wantIs: context.Canceled,
+			wantMessage: "the caller's context was canceled"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -365,12 +440,76 @@ func TestQueryTransportFailures(t *testing.T) {
 			assert.Equal(t, tt.wantKind, qerr.Kind)
 			assert.Zero(t, qerr.StatusCode)
 			assert.NotNil(t, qerr.Unwrap())
-			assert.True(t, strings.HasPrefix(err.Error(), "amp: query failed: "+string(tt.wantKind)+": "), "Error() = %q", err)
+			wantPrefix := "amp: query to " + tt.address + "/api/v1/query failed: " + string(tt.wantKind) + ": " + tt.wantMessage
+			assert.True(t, strings.HasPrefix(err.Error(), wantPrefix), "Error() = %q, want prefix %q", err, wantPrefix)
 			if tt.wantIs != nil {
 				assert.ErrorIs(t, err, tt.wantIs)
 			}
 		})
 	}
+}
+
+func TestErrorNamesEndpointWithoutParameters(t *testing.T) {
+	srv, _ := newTestServer(t, http.StatusServiceUnavailable, nil, "")
+	c, err := NewClient(Config{ServerAddress: srv.URL + "/workspaces/ws-1", QueryParameters: url.Values{"api_key": {"s3cret"}}, Retry: RetryConfig{MaxAttempts: 1}})
+	require.NoError(t, err)
+
+	_, err = c.Query(context.Background(), "up", t0)
+
+	assert.EqualError(t, err, "amp: query to "+srv.URL+"/workspaces/ws-1/api/v1/query failed: 503 service unavailable")
+}
+
+func TestErrorOmitsURLParameters(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	c, err := NewClient(Config{ServerAddress: closed.URL, Method: http.MethodGet, QueryParameters: url.Values{"api_key": {"s3cret"}}, Retry: RetryConfig{MaxAttempts: 1}})
+	require.NoError(t, err)
+
+	_, err = c.Query(context.Background(), "up", t0)
+
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "s3cret")
+	assert.NotContains(t, err.Error(), `Get "`, "the endpoint is named once")
+	assert.Contains(t, err.Error(), "amp: query to "+closed.URL+"/api/v1/query failed: unavailable: dial tcp")
+}
+
+func TestMissingSignatureHint(t *testing.T) {
+	const hint = "the server requires SigV4: set Config.SigV4 and Config.Region (or use an AMP workspace URL)"
+	tests := []struct {
+		name     string
+		header   map[string]string
+		body     string
+		wantHint bool
+	}{
+		{name: "hints: error type header", header: map[string]string{"X-Amzn-ErrorType": "MissingAuthenticationTokenException"}, body: `{"message":"Missing Authentication Token"}`, wantHint: true},
+		{name: "hints: message only", body: `{"message":"Missing Authentication Token"}`, wantHint: true},
+		{name: "omits: other 403", header: map[string]string{"X-Amzn-ErrorType": "AccessDeniedException"}, body: `{"message":"User is not authorized"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, _ := newTestServer(t, http.StatusForbidden, tt.header, tt.body)
+
+			_, err := newTestClient(t, srv.URL).Query(context.Background(), "up", t0)
+
+			require.Error(t, err)
+			if tt.wantHint {
+				assert.True(t, strings.HasSuffix(err.Error(), "; "+hint), "Error() = %q", err)
+				return
+			}
+			assert.NotContains(t, err.Error(), "SigV4")
+		})
+	}
+}
+
+func TestMissingSignatureHintWhenSigning(t *testing.T) {
+	srv, _ := newTestServer(t, http.StatusForbidden, map[string]string{"X-Amzn-ErrorType": "MissingAuthenticationTokenException"}, `{"message":"Missing Authentication Token"}`)
+	c, err := NewClient(Config{ServerAddress: srv.URL, SigV4: true, Region: "us-east-1", Credentials: staticCredentials(), Retry: RetryConfig{MaxAttempts: 1}})
+	require.NoError(t, err)
+
+	_, err = c.Query(context.Background(), "up", t0)
+
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "the server requires SigV4", "a signing client gets no advice to sign")
 }
 
 func TestErrorUnwrap(t *testing.T) {

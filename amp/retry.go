@@ -34,10 +34,11 @@ type RetryConfig struct {
 	// Zero means DefaultMaxAttempts and 1 disables retries.
 	MaxAttempts int
 	// InitialBackoff is the wait before the second attempt. Zero means
-	// DefaultInitialBackoff.
+	// DefaultInitialBackoff, or MaxBackoff when that is shorter.
 	InitialBackoff time.Duration
 	// MaxBackoff caps the computed wait, but not a Retry-After. Zero means
-	// DefaultMaxBackoff.
+	// DefaultMaxBackoff, or InitialBackoff when that is longer. Validate
+	// rejects a MaxBackoff shorter than InitialBackoff.
 	MaxBackoff time.Duration
 
 	// Sleep waits for d or until ctx is done, and returns ctx.Err() in the
@@ -56,6 +57,8 @@ func (r RetryConfig) validate() error {
 		return fmt.Errorf("amp: invalid Retry.InitialBackoff %s: must be zero (for %s) or positive", r.InitialBackoff, DefaultInitialBackoff)
 	case r.MaxBackoff < 0:
 		return fmt.Errorf("amp: invalid Retry.MaxBackoff %s: must be zero (for %s) or positive", r.MaxBackoff, DefaultMaxBackoff)
+	case r.MaxBackoff > 0 && r.InitialBackoff > r.MaxBackoff:
+		return fmt.Errorf("amp: Retry.InitialBackoff %s is longer than Retry.MaxBackoff %s, which caps every wait; lower InitialBackoff or raise MaxBackoff", r.InitialBackoff, r.MaxBackoff)
 	}
 	return nil
 }
@@ -65,14 +68,13 @@ func (r RetryConfig) withDefaults() RetryConfig {
 	if r.MaxAttempts == 0 {
 		r.MaxAttempts = DefaultMaxAttempts
 	}
-	if r.InitialBackoff == 0 {
-		r.InitialBackoff = DefaultInitialBackoff
-	}
-	if r.MaxBackoff == 0 {
-		r.MaxBackoff = DefaultMaxBackoff
-	}
-	if r.MaxBackoff < r.InitialBackoff {
-		r.MaxBackoff = r.InitialBackoff
+	switch {
+	case r.InitialBackoff == 0 && r.MaxBackoff == 0:
+		r.InitialBackoff, r.MaxBackoff = DefaultInitialBackoff, DefaultMaxBackoff
+	case r.InitialBackoff == 0:
+		r.InitialBackoff = min(DefaultInitialBackoff, r.MaxBackoff)
+	case r.MaxBackoff == 0:
+		r.MaxBackoff = max(DefaultMaxBackoff, r.InitialBackoff)
 	}
 	if r.Sleep == nil {
 		r.Sleep = sleep

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -161,9 +162,9 @@ func TestQueryRetries(t *testing.T) {
 		{name: "honors: Retry-After seconds", replies: []reply{throttled, ok}, wantRequests: 2, wantWaits: []time.Duration{3 * time.Second}},
 		{name: "fails: attempts used up", replies: []reply{unavailable}, wantRequests: 3,
 			wantWaits: []time.Duration{50 * time.Millisecond, 100 * time.Millisecond},
-			wantErr:   "amp: query failed after 3 attempts: 503 service unavailable (unavailable): shutting down"},
+			wantErr:   "amp: query to {URL}/api/v1/query failed after 3 attempts: 503 service unavailable (unavailable): shutting down"},
 		{name: "fails: bad data at once", replies: []reply{badData, ok}, wantRequests: 1,
-			wantErr: "amp: query failed: 400 bad request (bad_data): parse error"},
+			wantErr: "amp: query to {URL}/api/v1/query failed: 400 bad request (bad_data): parse error"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -183,7 +184,7 @@ func TestQueryRetries(t *testing.T) {
 			var qerr *Error
 			require.ErrorAs(t, err, &qerr)
 			assert.Equal(t, tt.wantRequests, qerr.Attempts, "Attempts")
-			assert.Equal(t, tt.wantErr, err.Error())
+			assert.Equal(t, strings.ReplaceAll(tt.wantErr, "{URL}", srv.URL), err.Error())
 		})
 	}
 }
@@ -206,6 +207,20 @@ func TestQueryRetryStopsBeforeDeadline(t *testing.T) {
 	require.ErrorAs(t, err, &qerr)
 	assert.Equal(t, KindThrottled, qerr.Kind)
 	assert.Equal(t, 1, qerr.Attempts)
+	assert.True(t, strings.HasSuffix(err.Error(), "; not retried: Retry-After 10s is past the context deadline"), "Error() = %q", err)
+}
+
+func TestQueryRetryBackoffPastDeadline(t *testing.T) {
+	srv, requests := newScriptedServer(t, reply{status: 503})
+	c, err := NewClient(Config{ServerAddress: srv.URL, Retry: RetryConfig{InitialBackoff: 4 * time.Second, MaxBackoff: 4 * time.Second, Rand: func() float64 { return 0.5 }}})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+
+	_, err = c.Query(ctx, "sum(up)", t0)
+
+	assert.Equal(t, 1, requests())
+	assert.ErrorContains(t, err, "; not retried: the backoff of 3s is past the context deadline")
 }
 
 func TestQueryRetryCanceledDuringWait(t *testing.T) {
@@ -225,6 +240,7 @@ func TestQueryRetryCanceledDuringWait(t *testing.T) {
 	require.ErrorAs(t, err, &qerr)
 	assert.Equal(t, KindUnavailable, qerr.Kind, "the last attempt's error, not the context's")
 	assert.Equal(t, 1, qerr.Attempts)
+	assert.ErrorContains(t, err, "not retried: the context ended during the wait")
 }
 
 func TestQueryRetryWithRealTimer(t *testing.T) {

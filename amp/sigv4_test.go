@@ -96,7 +96,7 @@ func TestQueryWrongSecretIsAuthError(t *testing.T) {
 	assert.Equal(t, KindAuth, qerr.Kind)
 	assert.Equal(t, http.StatusForbidden, qerr.StatusCode)
 	assert.Equal(t, sigv4.CodeInvalidSignature, qerr.Type)
-	assert.Contains(t, err.Error(), "amp: query failed: 403 forbidden (InvalidSignatureException): The request signature we calculated does not match")
+	assert.Contains(t, err.Error(), "/workspaces/ws-1/api/v1/query failed: 403 forbidden (InvalidSignatureException): The request signature we calculated does not match")
 	assert.NotContains(t, err.Error(), "not-the-secret")
 }
 

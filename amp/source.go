@@ -61,22 +61,26 @@ func (s *Source) Value(ctx context.Context, now time.Time) (float64, error) {
 // Read runs the query evaluated at now and reduces the result with
 // promql.Reduce.
 //
-// Decoding stops at the second series of the response, so a query that
-// returns thousands of series costs the memory of two: the error is then a
-// *TooManySeriesError, which wraps promql.ErrMultipleSeries. A failed query
-// returns the client's *Error unchanged. Any other result that does not
-// reduce returns an error that wraps the promql error, such as
-// promql.ErrEmptyResult.
+// Decoding stops at the second series once the response passes 4 KiB, so
+// a query that returns thousands of series costs little memory: the error
+// is then a *TooManySeriesError, which wraps promql.ErrMultipleSeries. A
+// failed query returns the client's *Error, whose message then also names
+// the query. Any other result that does not reduce returns an error that
+// wraps the promql error, such as promql.ErrEmptyResult. Every message
+// quotes at most the first 80 bytes of the query.
 func (s *Source) Read(ctx context.Context, now time.Time) (Reading, error) {
 	params := queryParams(s.query, now)
 	result, err := s.client.run(ctx, queryPath, params, 1)
 	if err != nil {
+		if qerr, ok := errors.AsType[*Error](err); ok {
+			qerr.query = shortQuery(s.query)
+		}
 		return Reading{}, err
 	}
 
 	value, err := promql.Reduce(result.Value, s.opts)
 	if err != nil {
-		return Reading{}, fmt.Errorf("amp: reduce the result of %q: %w", s.query, err)
+		return Reading{}, fmt.Errorf("amp: reduce the result of %q: %w", shortQuery(s.query), err)
 	}
 	return Reading{Value: value, Warnings: result.Warnings, Infos: result.Infos}, nil
 }

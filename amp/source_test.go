@@ -4,8 +4,11 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -124,4 +127,54 @@ func TestSourceValueHonorsContext(t *testing.T) {
 	var qerr *Error
 	require.ErrorAs(t, err, &qerr)
 	assert.Equal(t, KindCanceled, qerr.Kind)
+}
+
+func TestSourceErrorNamesQuery(t *testing.T) {
+	long := "sum(" + strings.Repeat(`rate(http_requests_total{job="api"}[2m]) + `, 5) + "0)"
+	tests := []struct {
+		name      string
+		query     string
+		wantQuery string
+	}{
+		{name: "names: short query", query: oneValueQuery, wantQuery: strconv.Quote(oneValueQuery)},
+		{name: "names: long query shortened", query: long, wantQuery: strconv.Quote(long[:80] + "...")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, _ := newTestServer(t, http.StatusServiceUnavailable, nil, "")
+			s, err := NewSource(newTestClient(t, srv.URL), tt.query, promql.ReduceOptions{})
+			require.NoError(t, err)
+
+			_, err = s.Value(context.Background(), t0)
+
+			assert.EqualError(t, err, "amp: query "+tt.wantQuery+" to "+srv.URL+"/api/v1/query failed: 503 service unavailable")
+			var qerr *Error
+			require.ErrorAs(t, err, &qerr)
+			assert.Equal(t, KindUnavailable, qerr.Kind)
+			assert.True(t, IsRetryable(err))
+		})
+	}
+}
+
+func TestTooManySeriesAdvice(t *testing.T) {
+	series := []model.Metric{{"pod": "a"}, {"pod": "b"}}
+	tests := []struct {
+		name       string
+		query      string
+		wantAdvice string
+	}{
+		{name: "advises: aggregate per-pod query", query: `rate(http_requests_total[5m])`, wantAdvice: "; aggregate the query, for example with sum(...)"},
+		{name: "suspects: server for sum", query: `sum(rate(http_requests_total[5m]))`,
+			wantAdvice: "; the server returned more series than the query can produce, so check whether a proxy or a federated endpoint"},
+		{name: "suspects: server for scalar", query: `scalar(sum(up))`, wantAdvice: "the server returned more series than the query can produce"},
+		{name: "suspects: server for at most one", query: `sum(up) > 3`, wantAdvice: "the server returned more series than the query can produce"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := &TooManySeriesError{Query: tt.query, Seen: 2, Series: series}
+
+			assert.Contains(t, err.Error(), `returned at least 2 series ({pod="a"}, {pod="b"}), but one value is needed`)
+			assert.Contains(t, err.Error(), tt.wantAdvice)
+		})
+	}
 }

@@ -4,7 +4,10 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"net/url"
+	"strconv"
+	"strings"
 )
 
 // TLSConfig sets the TLS options of https connections to a plain Prometheus
@@ -41,8 +44,41 @@ func (t TLSConfig) validate(u *url.URL, hasHTTPClient bool) error {
 	if u.Scheme != "https" {
 		return errors.New("amp: TLS settings need an https server address; change the scheme or remove Config.TLS")
 	}
+	if err := t.validatePEMFields(); err != nil {
+		return err
+	}
 	_, err := t.build()
 	return err
+}
+
+// validatePEMFields rejects a CA, Cert or Key that looks like a file path,
+// a common mistake because KEDA and Prometheus configurations take file
+// names. The message quotes the CA and Cert paths, but not the Key value.
+func (t TLSConfig) validatePEMFields() error {
+	for _, field := range []struct{ name, value string }{{"CA", t.CA}, {"Cert", t.Cert}, {"Key", t.Key}} {
+		if !looksLikePath(field.value) {
+			continue
+		}
+		quoted := ""
+		if field.name != "Key" {
+			quoted = " " + strconv.Quote(field.value)
+		}
+		return fmt.Errorf("amp: invalid TLS %s: TLSConfig.%s%s looks like a file path, but the field takes PEM text; "+
+			"read the file with os.ReadFile and set the field to its contents", field.name, field.name, quoted)
+	}
+	return nil
+}
+
+// looksLikePath reports whether s looks like a file path rather than PEM
+// text: one line without "-----BEGIN" that starts with / or ./ or ends with
+// .pem, .crt or .key.
+func looksLikePath(s string) bool {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.Contains(s, "-----BEGIN") || strings.ContainsAny(s, "\r\n") {
+		return false
+	}
+	return strings.HasPrefix(s, "/") || strings.HasPrefix(s, "./") || strings.HasPrefix(s, "../") ||
+		strings.HasSuffix(s, ".pem") || strings.HasSuffix(s, ".crt") || strings.HasSuffix(s, ".key")
 }
 
 // build returns the crypto/tls configuration of t.

@@ -188,13 +188,18 @@ func (r redirectTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 
 func TestWorkspaceHostIsSignedAutomatically(t *testing.T) {
 	tests := []struct {
-		name  string
-		cfg   Config
-		env   map[string]string
-		want  bool
-		wantK ErrorKind
+		name    string
+		address string
+		cfg     Config
+		env     map[string]string
+		want    bool
+		wantK   ErrorKind
 	}{
 		{name: "signs: explicit credentials", cfg: Config{Credentials: staticCredentials()}, want: true},
+		{name: "signs: VPC endpoint name", address: "https://vpce-0123abcd.aps-workspaces.ap-northeast-2.vpce.amazonaws.com/workspaces/ws-1",
+			cfg: Config{Credentials: staticCredentials()}, want: true},
+		{name: "signs: zonal VPC endpoint name", address: "https://vpce-0123abcd-ap-northeast-2a.aps-workspaces.ap-northeast-2.vpce.amazonaws.com/workspaces/ws-1",
+			cfg: Config{Credentials: staticCredentials()}, want: true},
 		{name: "signs: default chain from environment", env: map[string]string{
 			"AWS_ACCESS_KEY_ID": amptest.AccessKeyID, "AWS_SECRET_ACCESS_KEY": amptest.SecretAccessKey,
 		}, want: true},
@@ -213,6 +218,9 @@ func TestWorkspaceHostIsSignedAutomatically(t *testing.T) {
 			require.NoError(t, err)
 			cfg := tt.cfg
 			cfg.ServerAddress = "https://aps-workspaces.ap-northeast-2.amazonaws.com/workspaces/ws-1"
+			if tt.address != "" {
+				cfg.ServerAddress = tt.address
+			}
 			cfg.HTTPClient = &http.Client{Transport: redirectTransport{target: target}}
 			cfg.Retry = RetryConfig{MaxAttempts: 1}
 			c, err := NewClient(cfg)

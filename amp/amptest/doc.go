@@ -18,13 +18,19 @@
 //	})
 //
 // SetResult, SetVector and SetEmpty program one query, and HandleQuery sets
-// a function for any other query. A query with neither returns no series.
+// a function for any other query. Queries match after both are normalized
+// with the PromQL parser, so spacing and equal durations do not matter. A
+// query with neither returns no series and the warning
+// `amptest: no result programmed for query "<query>"`, which reaches the
+// client in amp.Result.Warnings and amp.Reading.Warnings.
 //
 // # Faults
 //
-// Fail, Throttle, Malformed and Reset make the next n verified requests
-// fail with a status, a 429 like AMP's, a cut-off body or a closed
-// connection. Faults queue in the order they are added. Delay slows every
+// Fail, FailWith, Throttle, Malformed and Reset make the next n verified
+// requests fail with a status, a status with headers such as Retry-After,
+// a 429 like AMP's, a cut-off body or a closed connection. Faults queue in
+// the order they are added. PendingFaults counts the requests that queued
+// faults will still fail, and ClearFaults drops them. Delay slows every
 // response. Requests returns every request received, with its parameters,
 // headers and whether its signature passed, so a test can check what a
 // client sent and how often it retried.

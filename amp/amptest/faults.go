@@ -1,12 +1,10 @@
 package amptest
 
 import (
-	"fmt"
 	"math"
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -25,19 +23,22 @@ const (
 type fault struct {
 	kind      faultKind
 	remaining int
-	status    int
-	header    http.Header
-	body      string
+	response  Response
 }
 
 // Fail responds to the next n verified requests with status and body. A body
 // that starts with '{' is sent as application/json.
 func (s *Server) Fail(n, status int, body string) {
-	header := http.Header{}
-	if strings.HasPrefix(strings.TrimSpace(body), "{") {
-		header.Set("Content-Type", "application/json")
-	}
-	s.addFault(fault{kind: faultStatus, remaining: n, status: status, header: header, body: body})
+	s.FailWith(n, Response{Status: status, Body: body})
+}
+
+// FailWith responds to the next n verified requests with r, written as a
+// programmed result is, so that r.Header can add headers such as
+// Retry-After. r.Status is usually an error status. With Status zero, r is
+// a success with r.Samples, which can stand in for a result that differs
+// from the programmed one.
+func (s *Server) FailWith(n int, r Response) {
+	s.addFault(fault{kind: faultStatus, remaining: n, response: r})
 }
 
 // Throttle responds to the next n verified requests as AMP responds to a
@@ -51,21 +52,47 @@ func (s *Server) Throttle(n int, retryAfter time.Duration) {
 	if retryAfter > 0 {
 		header.Set("Retry-After", strconv.Itoa(int(math.Ceil(retryAfter.Seconds()))))
 	}
-	s.addFault(fault{kind: faultStatus, remaining: n, status: http.StatusTooManyRequests, header: header, body: `{"message":"Rate exceeded"}`})
+	s.FailWith(n, Response{Status: http.StatusTooManyRequests, Header: header, Body: `{"message":"Rate exceeded"}`})
 }
 
 // Malformed responds to the next n verified requests with status 200 and a
-// JSON body that ends in the middle of the result.
+// JSON body that ends in the middle of the result, as a body cut off in
+// transit does. The amp client treats it as transient and retries it.
 func (s *Server) Malformed(n int) {
-	header := http.Header{}
-	header.Set("Content-Type", "application/json")
-	s.addFault(fault{kind: faultStatus, remaining: n, status: http.StatusOK, header: header, body: malformedBody})
+	s.FailWith(n, Response{Status: http.StatusOK, Body: malformedBody})
 }
 
 // Reset closes the connection of the next n verified requests without a
 // response, as a failing load balancer does.
+//
+// NOTE: net/http's Transport silently sends an idempotent request, such as
+// a GET without a body, once more on a new connection when a reused
+// connection closes before any response byte arrives. So with
+// amp.Config.Method GET, a reset of a reused connection may never reach
+// the client: the request is sent again and takes the next queued fault or
+// the programmed result, and Requests shows both. A POST, amp's default,
+// is not sent again, so the client sees the reset.
 func (s *Server) Reset(n int) {
 	s.addFault(fault{kind: faultReset, remaining: n})
+}
+
+// PendingFaults returns how many more requests the queued faults will fail.
+func (s *Server) PendingFaults() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	pending := 0
+	for _, f := range s.faults {
+		pending += f.remaining
+	}
+	return pending
+}
+
+// ClearFaults removes every queued fault, so that the next requests get
+// their results again.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
 }
 
 // Delay makes every later response wait d before it is written, or until
@@ -102,17 +129,13 @@ func (s *Server) nextFault() (fault, bool) {
 	return f, true
 }
 
-// write applies the fault to the response.
-func (f fault) write(w http.ResponseWriter) {
+// writeFault applies f to the response to req.
+func (s *Server) writeFault(w http.ResponseWriter, req QueryRequest, f fault) {
 	if f.kind == faultReset {
 		reset(w)
 		return
 	}
-	for name, values := range f.header {
-		w.Header()[name] = values
-	}
-	w.WriteHeader(f.status)
-	fmt.Fprint(w, f.body)
+	s.write(w, req, f.response)
 }
 
 // reset closes the connection under w without writing a response.

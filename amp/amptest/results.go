@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/promql/parser"
 )
 
 // maxSteps is the largest (end-start)/step of a range query that the
@@ -52,7 +54,8 @@ func (r QueryRequest) IsRange() bool {
 // Response is the response to a query. With Status zero it is a success: a
 // vector of Samples for an instant query, or for a range query a matrix in
 // which each sample's value repeats at every step. With Status set, Body
-// is written as it is with that status.
+// is written as it is with that status, as application/json when it starts
+// with '{' and Header sets no Content-Type.
 type Response struct {
 	Samples  []Sample
 	Warnings []string
@@ -60,10 +63,17 @@ type Response struct {
 
 	Status int
 	Body   string
+	// Header is added to the response, for example a Retry-After header.
+	Header http.Header
 }
 
 // SetResult makes query return one series without labels, as
 // sum(...) does, with the value value.
+//
+// SetResult, SetVector and SetEmpty match a request's query to a programmed
+// one after normalizing both with the PromQL parser, so that
+// "sum(rate(x[2m]))" and "sum( rate(x[120s]) )" match. A query that does not
+// parse matches only its own text without the spaces around it.
 func (s *Server) SetResult(query string, value float64) {
 	s.SetVector(query, Sample{Value: value})
 }
@@ -72,20 +82,23 @@ func (s *Server) SetResult(query string, value float64) {
 func (s *Server) SetVector(query string, samples ...Sample) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.results[query] = Response{Samples: samples}
+	s.results[normalizeQuery(query)] = Response{Samples: samples}
 }
 
 // SetEmpty makes query return no series.
 func (s *Server) SetEmpty(query string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.results[query] = Response{Samples: []Sample{}}
+	s.results[normalizeQuery(query)] = Response{Samples: []Sample{}}
 }
 
 // HandleQuery sets fn to respond to every query that has no programmed
-// result.
+// result. fn runs on the server's goroutines.
+//
 // Without it, such a query returns no series, as Prometheus does for a
-// metric it does not have. fn runs on the server's goroutines.
+// metric it does not have, with the warning
+// `amptest: no result programmed for query "<query>"`, which a client sees
+// in amp.Result.Warnings and amp.Reading.Warnings.
 func (s *Server) HandleQuery(fn func(QueryRequest) Response) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -103,19 +116,30 @@ func (s *Server) respond(w http.ResponseWriter, req QueryRequest) {
 		return
 	}
 
-	resp := s.response(req)
-	if resp.Status != 0 {
-		w.WriteHeader(resp.Status)
-		fmt.Fprint(w, resp.Body)
+	s.write(w, req, s.response(req))
+}
+
+// write writes resp, an error status with its body or a success.
+func (s *Server) write(w http.ResponseWriter, req QueryRequest, resp Response) {
+	for name, values := range resp.Header {
+		w.Header()[http.CanonicalHeaderKey(name)] = values
+	}
+	if resp.Status == 0 {
+		s.writeSuccess(w, req, resp)
 		return
 	}
-	s.writeSuccess(w, req, resp)
+
+	if w.Header().Get("Content-Type") == "" && strings.HasPrefix(strings.TrimSpace(resp.Body), "{") {
+		w.Header().Set("Content-Type", "application/json")
+	}
+	w.WriteHeader(resp.Status)
+	fmt.Fprint(w, resp.Body)
 }
 
 // response finds the programmed response to req.
 func (s *Server) response(req QueryRequest) Response {
 	s.mu.Lock()
-	resp, ok := s.results[req.Query]
+	resp, ok := s.results[normalizeQuery(req.Query)]
 	handler := s.handler
 	s.mu.Unlock()
 
@@ -125,7 +149,25 @@ func (s *Server) response(req QueryRequest) Response {
 	case handler != nil:
 		return handler(req)
 	}
-	return Response{}
+	return Response{Warnings: []string{fmt.Sprintf("amptest: no result programmed for query %q", req.Query)}}
+}
+
+// queryParser parses queries with the options that promql.Check uses, so
+// that every query the amp package accepts normalizes.
+var queryParser = parser.NewParser(parser.Options{
+	EnableExperimentalFunctions: true,
+	EnableBinopFillModifiers:    true,
+	EnableUnquotedUTF8Names:     true,
+})
+
+// normalizeQuery returns the parser's canonical text of query, or query
+// without surrounding spaces when it does not parse.
+func normalizeQuery(query string) string {
+	expr, err := queryParser.ParseExpr(query)
+	if err != nil {
+		return strings.TrimSpace(query)
+	}
+	return expr.String()
 }
 
 // writeSuccess writes resp as a success envelope.

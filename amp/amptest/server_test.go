@@ -21,6 +21,7 @@ import (
 
 	"github.com/promscaler/promscaler/amp"
 	"github.com/promscaler/promscaler/amp/amptest"
+	"github.com/promscaler/promscaler/promql"
 	"github.com/promscaler/promscaler/sigv4"
 )
 
@@ -130,7 +131,8 @@ func TestServerProgrammedResults(t *testing.T) {
 		{query: "sum(up)", want: model.Vector{{Metric: model.Metric{}, Value: 140, Timestamp: ts}}},
 		{query: "up", want: model.Vector{{Metric: model.Metric{"pod": "a"}, Value: 1, Timestamp: ts}, {Metric: model.Metric{"pod": "b"}, Value: 0, Timestamp: ts}}},
 		{query: "absent", want: model.Vector{}},
-		{query: "never_programmed", want: model.Vector{}},
+		{query: "sum( up )", want: model.Vector{{Metric: model.Metric{}, Value: 140, Timestamp: ts}}},
+		{query: "absent", want: model.Vector{}},
 	}
 	for _, tt := range tests {
 		t.Run("returns: "+tt.query, func(t *testing.T) {
@@ -138,8 +140,55 @@ func TestServerProgrammedResults(t *testing.T) {
 
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got.Value)
+			assert.Empty(t, got.Warnings)
 		})
 	}
+}
+
+func TestServerNormalizesQueries(t *testing.T) {
+	srv := amptest.NewServer(t, amptest.Config{})
+	srv.SetResult(`sum(rate(http_requests_total{job="api"}[2m]))`, 140)
+	srv.SetResult("  not valid promql(  ", 7)
+	c := newClient(t, srv)
+	tests := []struct {
+		name  string
+		query string
+		want  model.SampleValue
+	}{
+		{name: "matches: same text", query: `sum(rate(http_requests_total{job="api"}[2m]))`, want: 140},
+		{name: "matches: other spacing", query: "sum (\n  rate(http_requests_total{job = \"api\"}[2m])\n)", want: 140},
+		{name: "matches: equal duration", query: `sum(rate(http_requests_total{job="api"}[120s]))`, want: 140},
+		{name: "matches: unparsable trimmed", query: "not valid promql(", want: 7},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := c.Query(context.Background(), tt.query, t0)
+
+			require.NoError(t, err)
+			vector := got.Value.(model.Vector)
+			require.Len(t, vector, 1)
+			assert.Equal(t, tt.want, vector[0].Value)
+		})
+	}
+}
+
+func TestServerWarnsUnprogrammedQuery(t *testing.T) {
+	srv := amptest.NewServer(t, amptest.Config{})
+	c := newClient(t, srv)
+	const query = `sum(rate(never_programmed[2m]))`
+
+	got, err := c.Query(context.Background(), query, t0)
+	require.NoError(t, err)
+	source, err := amp.NewSource(c, query, promql.ReduceOptions{IgnoreNullValues: true})
+	require.NoError(t, err)
+	reading, err := source.Read(context.Background(), t0)
+	require.NoError(t, err)
+
+	want := []string{`amptest: no result programmed for query "sum(rate(never_programmed[2m]))"`}
+	assert.Equal(t, model.Vector{}, got.Value)
+	assert.Equal(t, want, got.Warnings)
+	assert.Equal(t, want, reading.Warnings)
+	assert.Zero(t, reading.Value)
 }
 
 func TestServerHandleQuery(t *testing.T) {
@@ -231,7 +280,7 @@ func TestServerFaults(t *testing.T) {
 	}{
 		{name: "fails: programmed status", inject: func(s *amptest.Server) { s.Fail(1, 503, "upstream down") }, wantKind: amp.KindUnavailable, wantCode: 503},
 		{name: "fails: throttled", inject: func(s *amptest.Server) { s.Throttle(1, 2*time.Second) }, wantKind: amp.KindThrottled, wantCode: 429},
-		{name: "fails: malformed body", inject: func(s *amptest.Server) { s.Malformed(1) }, wantKind: amp.KindResponse, wantCode: 200},
+		{name: "fails: malformed body", inject: func(s *amptest.Server) { s.Malformed(1) }, wantKind: amp.KindUnavailable, wantCode: 200},
 		{name: "fails: connection reset", inject: func(s *amptest.Server) { s.Reset(1) }, wantKind: amp.KindUnavailable},
 	}
 	for _, tt := range tests {
@@ -249,6 +298,104 @@ func TestServerFaults(t *testing.T) {
 			assert.Equal(t, tt.wantKind, qerr.Kind, "Kind")
 			assert.Equal(t, tt.wantCode, qerr.StatusCode, "StatusCode")
 			assert.NoError(t, errAfter, "the fault applies to one request")
+		})
+	}
+}
+
+func TestServerPendingAndClearFaults(t *testing.T) {
+	srv := amptest.NewServer(t, amptest.Config{})
+	srv.SetResult("sum(up)", 1)
+	c := newClient(t, srv)
+	srv.Fail(2, 500, "")
+	srv.Throttle(1, 0)
+
+	pendingBefore := srv.PendingFaults()
+	_, errFirst := c.Query(context.Background(), "sum(up)", t0)
+	pendingAfter := srv.PendingFaults()
+	srv.ClearFaults()
+	_, errCleared := c.Query(context.Background(), "sum(up)", t0)
+
+	assert.Equal(t, 3, pendingBefore)
+	assert.Error(t, errFirst)
+	assert.Equal(t, 2, pendingAfter)
+	assert.Zero(t, srv.PendingFaults())
+	assert.NoError(t, errCleared, "no fault is left after ClearFaults")
+}
+
+func TestServerFailWithRetryAfter(t *testing.T) {
+	srv := amptest.NewServer(t, amptest.Config{})
+	srv.SetResult("sum(up)", 4)
+	srv.FailWith(1, amptest.Response{
+		Status: http.StatusServiceUnavailable,
+		Header: http.Header{"Retry-After": {"2"}},
+		Body:   `{"status":"error","errorType":"unavailable","error":"store gateway restarting"}`,
+	})
+	var waits []time.Duration
+	c, err := amp.NewClient(amp.Config{
+		ServerAddress: srv.URL(), SigV4: true, Region: srv.Region(), Credentials: srv.Credentials(),
+		Retry: amp.RetryConfig{Sleep: func(_ context.Context, d time.Duration) error {
+			waits = append(waits, d)
+			return nil
+		}},
+	})
+	require.NoError(t, err)
+
+	result, err := c.Query(context.Background(), "sum(up)", t0)
+
+	require.NoError(t, err)
+	assert.Equal(t, model.SampleValue(4), result.Value.(model.Vector)[0].Value)
+	assert.Equal(t, []time.Duration{2 * time.Second}, waits, "the client waits as Retry-After requests")
+	assert.Len(t, srv.Requests(), 2)
+}
+
+func TestServerFailWithHeaders(t *testing.T) {
+	srv := amptest.NewServer(t, amptest.Config{})
+	srv.FailWith(1, amptest.Response{Status: http.StatusServiceUnavailable, Header: http.Header{"retry-after": {"7"}, "X-Trace": {"abc"}}, Body: `{"message":"down"}`})
+
+	status, body, header := signedPost(t, srv, srv.Region(), amptest.SecretAccessKey, time.Now())
+
+	assert.Equal(t, http.StatusServiceUnavailable, status)
+	assert.JSONEq(t, `{"message":"down"}`, body)
+	assert.Equal(t, "7", header.Get("Retry-After"))
+	assert.Equal(t, "abc", header.Get("X-Trace"))
+	assert.Equal(t, "application/json", header.Get("Content-Type"))
+}
+
+func TestServerResetByMethod(t *testing.T) {
+	tests := []struct {
+		name         string
+		method       string
+		wantErr      bool
+		wantRequests int
+	}{
+		{name: "fails: POST sees reset", method: http.MethodPost, wantErr: true, wantRequests: 2},
+		{name: "hides: GET resent by transport", method: http.MethodGet, wantRequests: 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := amptest.NewServer(t, amptest.Config{})
+			srv.SetResult("sum(up)", 1)
+			c, err := amp.NewClient(amp.Config{
+				ServerAddress: srv.URL(), SigV4: true, Region: srv.Region(), Credentials: srv.Credentials(),
+				Method: tt.method, Retry: amp.RetryConfig{MaxAttempts: 1},
+			})
+			require.NoError(t, err)
+			// The first query opens the connection that the second reuses.
+			_, err = c.Query(context.Background(), "sum(up)", t0)
+			require.NoError(t, err)
+			srv.Reset(1)
+
+			_, err = c.Query(context.Background(), "sum(up)", t0)
+
+			if tt.wantErr {
+				var qerr *amp.Error
+				require.ErrorAs(t, err, &qerr)
+				assert.Equal(t, amp.KindUnavailable, qerr.Kind)
+			} else {
+				assert.NoError(t, err, "the transport sent the GET again on a new connection")
+			}
+			assert.Len(t, srv.Requests(), tt.wantRequests)
+			assert.Zero(t, srv.PendingFaults(), "the reset was used")
 		})
 	}
 }
@@ -371,6 +518,9 @@ func TestStartRejectsInvalidConfig(t *testing.T) {
 	}{
 		{name: "rejects: upstream without scheme", cfg: amptest.Config{Upstream: "127.0.0.1:9090"}, wantErr: `amptest: invalid upstream "127.0.0.1:9090"`},
 		{name: "rejects: workspace ID with slash", cfg: amptest.Config{WorkspaceID: "ws/1"}, wantErr: `amptest: invalid workspace ID "ws/1"`},
+		{name: "rejects: region with spaces", cfg: amptest.Config{Region: "Not A Region"}, wantErr: `amptest: invalid region "Not A Region": use the form of an AWS region`},
+		{name: "rejects: region without number", cfg: amptest.Config{Region: "us-east"}, wantErr: `amptest: invalid region "us-east"`},
+		{name: "rejects: upper-case region", cfg: amptest.Config{Region: "US-EAST-1"}, wantErr: `amptest: invalid region "US-EAST-1"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

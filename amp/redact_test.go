@@ -1,0 +1,80 @@
+package amp
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// secretConfig returns a Config with every secret field set to a value that
+// contains "hunter2".
+func secretConfig() Config {
+	return Config{
+		ServerAddress:   "http://admin:hunter2-address@prometheus:9090",
+		BearerToken:     "hunter2-token",
+		BasicAuth:       &BasicAuth{Username: "alice", Password: "hunter2-password"},
+		TLS:             TLSConfig{CA: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", Key: "-----BEGIN EC PRIVATE KEY-----\nhunter2-key\n-----END EC PRIVATE KEY-----\n"},
+		Headers:         map[string]string{"X-Api-Key": "hunter2-header"},
+		QueryParameters: url.Values{"api_key": {"hunter2-parameter"}},
+		Credentials:     staticCredentials(),
+		HTTPClient:      &http.Client{},
+		Timeout:         5 * time.Second,
+		Retry:           RetryConfig{MaxAttempts: 2},
+	}
+}
+
+func TestConfigFormatRedactsSecrets(t *testing.T) {
+	cfg := secretConfig()
+	tests := []struct {
+		name   string
+		format func() string
+		want   []string
+	}{
+		{name: "redacts: %v", format: func() string { return fmt.Sprintf("%v", cfg) },
+			want: []string{"ServerAddress:http://admin:xxxxx@prometheus:9090", "BearerToken:xxxxx", "BasicAuth:{Username:alice Password:xxxxx}", "Key:xxxxx", "X-Api-Key:xxxxx", "api_key:xxxxx", "Timeout:5s"}},
+		{name: "redacts: %+v", format: func() string { return fmt.Sprintf("%+v", cfg) }, want: []string{"BearerToken:xxxxx", "Password:xxxxx"}},
+		{name: "redacts: %s", format: func() string { return fmt.Sprintf("%s", cfg) }, want: []string{"BearerToken:xxxxx"}},
+		{name: "redacts: %#v", format: func() string { return fmt.Sprintf("%#v", cfg) },
+			want: []string{`amp.Config{ServerAddress:"http://admin:xxxxx@prometheus:9090"`, `BearerToken:"xxxxx"`, `BasicAuth:&amp.BasicAuth{Username:"alice", Password:"xxxxx"}`}},
+		{name: "redacts: pointer %+v", format: func() string { return fmt.Sprintf("%+v", &cfg) }, want: []string{"BearerToken:xxxxx"}},
+		{name: "redacts: nested struct", format: func() string { return fmt.Sprintf("%+v", struct{ Client Config }{cfg}) }, want: []string{"Client:{ServerAddress:"}},
+		{name: "redacts: BasicAuth pointer", format: func() string { return fmt.Sprintf("%+v", cfg.BasicAuth) }, want: []string{"{Username:alice Password:xxxxx}"}},
+		{name: "redacts: TLSConfig %#v", format: func() string { return fmt.Sprintf("%#v", cfg.TLS) }, want: []string{`amp.TLSConfig{CA:(59 bytes of PEM), Key:"xxxxx"}`}},
+		{name: "redacts: slog JSON", format: func() string {
+			var buf bytes.Buffer
+			slog.New(slog.NewJSONHandler(&buf, nil)).Info("client", "config", cfg)
+			return buf.String()
+		}, want: []string{`"config":{"ServerAddress":"http://admin:xxxxx@prometheus:9090"`, `"BearerToken":"xxxxx"`, `"BasicAuth":{"Username":"alice","Password":"xxxxx"}`, `"Key":"xxxxx"`}},
+		{name: "redacts: slog text", format: func() string {
+			var buf bytes.Buffer
+			slog.New(slog.NewTextHandler(&buf, nil)).Info("client", "config", cfg)
+			return buf.String()
+		}, want: []string{"config.BearerToken=xxxxx", "config.BasicAuth.Password=xxxxx"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tt.format()
+
+			assert.NotContains(t, got, "hunter2")
+			assert.NotContains(t, got, "wJalrXUtnFEMI", "the credentials provider's secret key")
+			for _, want := range tt.want {
+				assert.Contains(t, got, want)
+			}
+		})
+	}
+}
+
+func TestConfigStringShowsSetFieldsOnly(t *testing.T) {
+	cfg := Config{ServerAddress: "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1", Region: "us-east-1", Credentials: staticCredentials()}
+
+	assert.Equal(t, "{ServerAddress:https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1 Region:us-east-1 Credentials:credentials.StaticCredentialsProvider}", cfg.String())
+	assert.Equal(t, "{}", Config{}.String())
+	require.Equal(t, `amp.Config{Region:"us-east-1"}`, Config{Region: "us-east-1"}.GoString())
+}
