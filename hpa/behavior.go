@@ -27,7 +27,7 @@ type Behavior struct {
 
 // ScalingRules are the rules for one direction. Omitted fields take the API
 // defaults of that direction; a given Policies list replaces the default
-// list.
+// list and must not be empty.
 type ScalingRules struct {
 	// StabilizationWindowSeconds is how far back recommendations are
 	// considered, 0 to 3600 seconds.
@@ -160,6 +160,10 @@ func (s *ScalingRules) validate(path string) error {
 			return &FieldError{Field: path + ".selectPolicy", Value: *p,
 				Detail: fmt.Sprintf("is not supported; use %q, %q or %q", MaxChangePolicySelect, MinChangePolicySelect, DisabledPolicySelect)}
 		}
+	}
+	// A given list replaces the defaults, so an empty one leaves no policy.
+	if s.Policies != nil && len(s.Policies) == 0 {
+		return &FieldError{Field: path + ".policies", Detail: "is empty; list at least one policy, or leave the field out for the defaults"}
 	}
 	for i, p := range s.Policies {
 		if err := p.validate(fmt.Sprintf("%s.policies[%d]", path, i)); err != nil {

@@ -99,7 +99,11 @@ func (c *Calculator) Restore(now time.Time, h History) error {
 //
 // As in the controller:
 //   - the first call seeds the history with the current count;
-//   - a current count of 0 disables scaling unless r.ScaledToZero is set;
+//   - a current count of 0 disables scaling unless r.ScaledToZero is set
+//     and either MinReplicas is above 0 or a metric has a Value or
+//     AverageValue target (the HPA's object and external metrics);
+//   - a count computed from 0 replicas that ends below MinReplicas after
+//     the limits is raised to MinReplicas;
 //   - a current count above MaxReplicas or below MinReplicas is brought into
 //     range without reading the metrics;
 //   - an invalid metric never blocks a scale-up, but when all metrics are
@@ -119,7 +123,7 @@ func (c *Calculator) Recommend(now time.Time, metrics []Metric, r Replicas) (Dec
 	c.seed(now, r.Current)
 	d := Decision{Time: now, Replicas: r, Active: ReasonValidMetricFound}
 	switch {
-	case r.Current == 0 && !r.ScaledToZero:
+	case r.Current == 0 && !c.scalesFromZero(r, metrics):
 		d.Active = ReasonScalingDisabled
 		return d, nil
 	case r.Current > c.spec.MaxReplicas:
@@ -142,9 +146,41 @@ func (c *Calculator) Recommend(now time.Time, metrics []Metric, r Replicas) (Dec
 	} else {
 		c.normalizeWithBehavior(&d)
 	}
-	d.ScaledToZero = d.DesiredReplicas == 0
+	c.raiseFromZero(&d)
+	d.ScaledToZero = d.DesiredReplicas == 0 && hasObjectOrExternal(metrics)
 	c.recordScaleEvent(now, r.Current, d.DesiredReplicas)
 	return d, nil
+}
+
+// scalesFromZero reports whether metrics are read at 0 replicas. They are
+// read only after this autoscaler scaled the target to zero, and then only
+// when minReplicas was raised since or a metric can measure load without
+// pods.
+func (c *Calculator) scalesFromZero(r Replicas, metrics []Metric) bool {
+	return r.ScaledToZero && (c.spec.MinReplicas > 0 || hasObjectOrExternal(metrics))
+}
+
+// hasObjectOrExternal reports whether a metric has a Value or AverageValue
+// target, as the HPA's object and external metrics do, valid or not.
+func hasObjectOrExternal(metrics []Metric) bool {
+	for _, m := range metrics {
+		if m.Type == ValueMetricType || m.Type == AverageValueMetricType {
+			return true
+		}
+	}
+	return false
+}
+
+// raiseFromZero brings a count computed at 0 replicas up to minReplicas
+// after the limits, for a minReplicas raised while the target was at zero.
+// The ScalingLimited reason stays the one the limits chose.
+func (c *Calculator) raiseFromZero(d *Decision) {
+	lowest := c.spec.MinReplicas
+	if d.Replicas.Current != 0 || d.DesiredReplicas >= lowest {
+		return
+	}
+	d.addStep(Step{Reason: ReasonTooFewReplicas, From: d.DesiredReplicas, To: lowest, Bound: lowest, Behavior: c.spec.Behavior != nil})
+	d.DesiredReplicas, d.raisedToMin = lowest, true
 }
 
 func (c *Calculator) seed(now time.Time, current int32) {

@@ -53,13 +53,20 @@ type Decision struct {
 	// metrics were not evaluated.
 	AbleToScale Reason
 	// Limited is the ScalingLimited reason: DesiredWithinRange, or the
-	// limit that changed the count.
+	// limit that changed the count. Raising a count computed at 0 replicas
+	// to MinReplicas after the limits leaves it unchanged, as in the
+	// controller, and Reason then reports TooFewReplicas.
 	Limited Reason
 	// InvalidMetrics counts the metrics whose proposal has an Err.
 	InvalidMetrics int
 	// ScaledToZero reports a decision computed from metrics that sets 0
-	// replicas (the HPA's ScaledToZero condition).
+	// replicas with a Value or AverageValue metric among the metrics (the
+	// HPA's ScaledToZero condition).
 	ScaledToZero bool
+
+	// raisedToMin reports that a count computed at 0 replicas was raised
+	// to MinReplicas after the limits.
+	raisedToMin bool
 
 	proposals  [inlineProposals]Proposal
 	nProposals int
@@ -68,13 +75,16 @@ type Decision struct {
 	nSteps     int
 }
 
-// Reason returns the reason that shaped the outcome most: a limit when one
-// applied, else a stabilization that held the count, else
+// Reason returns the reason that shaped the outcome most: TooFewReplicas
+// when a count computed at 0 replicas was raised to MinReplicas, a limit
+// when one applied, else a stabilization that held the count, else
 // DesiredWithinRange, or ScalingDisabled at 0 replicas.
 func (d Decision) Reason() Reason {
 	switch {
 	case d.Active == ReasonScalingDisabled:
 		return ReasonScalingDisabled
+	case d.raisedToMin:
+		return ReasonTooFewReplicas
 	case d.Limited != "" && d.Limited != ReasonDesiredWithinRange:
 		return d.Limited
 	case d.AbleToScale == ReasonScaleDownStabilized || d.AbleToScale == ReasonScaleUpStabilized:

@@ -108,8 +108,11 @@ func importEvents(events []ScaleEvent) []scaleEvent {
 // With a behavior, an entry recorded at t still counts at now for a window
 // or period while its age is below the window, that is while t is after
 // now - window. An entry exactly one window or period old no longer counts,
-// and a window of 0 counts nothing. The loops compare Unix nanoseconds, which cover the years 1678
-// to 2262, because time.Time comparisons cost most of a decision.
+// and a window of 0 counts nothing. Its slot is reused only once it is
+// older than the window, so an entry exactly one window or period old
+// neither counts nor gives up its slot. The loops compare Unix nanoseconds, which cover
+// the years 1678 to 2262, because time.Time comparisons cost most of a
+// decision.
 
 // stabilizeLegacy returns the highest recommendation within window,
 // counting proposed, and records proposed. As in the controller's path
@@ -134,7 +137,7 @@ func stabilizeLegacy(recs []Recommendation, now time.Time, window time.Duration,
 // stabilizeWithBehavior keeps the count between the lowest recommendation of
 // the scale-up window and the highest of the scale-down window, both
 // counting desired, starting from current, and records desired in the slot
-// of the last record outside both windows.
+// of the last record older than both windows.
 func stabilizeWithBehavior(recs []Recommendation, now time.Time, up, down time.Duration, current, desired int32) (stabilized, lowest, highest int32, out []Recommendation) {
 	lowest, highest = desired, desired
 	reuse := -1
@@ -148,13 +151,21 @@ func stabilizeWithBehavior(recs []Recommendation, now time.Time, up, down time.D
 		if inDown {
 			highest = max(highest, rec.Replicas)
 		}
-		if !inUp && !inDown {
+		if olderThan(at, upCutoff, up) && olderThan(at, downCutoff, down) {
 			reuse = i
 		}
 	}
 
 	stabilized = min(max(current, lowest), highest)
 	return stabilized, lowest, highest, record(recs, reuse, Recommendation{Time: now, Replicas: desired})
+}
+
+// olderThan reports whether a record at Unix nanoseconds at is older than
+// the window that ends at cutoff. With a window of 0, a record of the same
+// instant counts as older because the controller's clock always moves on
+// between two decisions.
+func olderThan(at, cutoff int64, window time.Duration) bool {
+	return at < cutoff || (window == 0 && at == cutoff)
 }
 
 func record(recs []Recommendation, reuse int, rec Recommendation) []Recommendation {
@@ -177,13 +188,13 @@ func changeWithin(events []scaleEvent, now time.Time, period time.Duration) int6
 	return sum
 }
 
-// storeEvent marks the events that are at least longest old as outdated and
-// records a change of size change, reusing the last outdated slot.
+// storeEvent marks the events older than longest as outdated and records a
+// change of size change, reusing the last outdated slot.
 func storeEvent(events []scaleEvent, now time.Time, longest time.Duration, change int32) []scaleEvent {
 	reuse := -1
 	cutoff := now.Add(-longest)
 	for i := range events {
-		if !events[i].Time.After(cutoff) {
+		if events[i].Time.Before(cutoff) {
 			events[i].outdated = true
 		}
 		if events[i].outdated {

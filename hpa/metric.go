@@ -92,8 +92,9 @@ type Replicas struct {
 	Ready int32
 	// ScaledToZero reports that this autoscaler itself scaled the target to
 	// zero (the HPA's ScaledToZero condition with the HPAScaleToZero feature).
-	// Only then are metrics computed at 0 replicas; otherwise 0 replicas
-	// disables scaling.
+	// Only then are metrics computed at 0 replicas, and only when
+	// MinReplicas is above 0 or a metric has a Value or AverageValue target;
+	// otherwise 0 replicas disables scaling.
 	ScaledToZero bool
 }
 
