@@ -52,7 +52,8 @@ type Decision struct {
 	Active   bool
 	Replicas hpa.Replicas
 	// DesiredReplicas is the count the poll set, or the current count when
-	// nothing changed.
+	// nothing changed, also when the poll failed. It is 0 only when the
+	// target's replicas could not be read.
 	DesiredReplicas int32
 	Action          Action
 	// HPA is the calculator's decision when Action is ActionHPA or
@@ -164,9 +165,16 @@ func (s *Scaler) Step(ctx context.Context, now time.Time) (Decision, error) {
 
 	d := Decision{Time: now, Action: ActionNone}
 	d.Triggers, d.Active, d.Err = s.poll(ctx, now)
-	if d.Err == nil {
-		d.Replicas, d.Err = s.cfg.Target.Replicas(ctx)
-		d.DesiredReplicas = d.Replicas.Current
+	// The target is read even after a failed poll, so that the decision
+	// reports the count the workload keeps.
+	replicas, err := s.cfg.Target.Replicas(ctx)
+	switch {
+	case err == nil:
+		d.Replicas, d.DesiredReplicas = replicas, replicas.Current
+	case d.Err == nil:
+		d.Err = err
+	default:
+		d.Err = errors.Join(d.Err, err)
 	}
 	if d.Err == nil {
 		d.Err = s.decide(now, &d)

@@ -289,4 +289,7 @@ func TestDecisionExplainFailure(t *testing.T) {
 	if got != want {
 		t.Errorf("Explain() = %q, want %q", got, want)
 	}
+	if d.Replicas.Current != 2 || d.DesiredReplicas != 2 {
+		t.Errorf("failed poll: Replicas.Current = %d, DesiredReplicas = %d, want 2 and 2 (the count kept)", d.Replicas.Current, d.DesiredReplicas)
+	}
 }
