@@ -15,9 +15,9 @@ import (
 	promsigv4 "github.com/prometheus/sigv4"
 )
 
-// benchTarget is the query endpoint of a workspace. The no-op transport
-// never connects to it.
-const benchTarget = "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-12345678-abcd-1234-abcd-123456789012/api/v1/query"
+// benchTarget is a query endpoint with the path of a workspace. The no-op
+// transport never connects to it, and its loopback host keeps it that way.
+const benchTarget = "https://127.0.0.1:9443/workspaces/ws-12345678-abcd-1234-abcd-123456789012/api/v1/query"
 
 // benchForm is the form body of an instant query for the websocket
 // connection count.
