@@ -17,7 +17,8 @@ import (
 )
 
 // DefaultTimeout is the time limit of one query attempt when Config.Timeout
-// is zero. It is the default of KEDA's prometheus scaler.
+// is zero. It matches KEDA's default HTTP timeout for its scalers, prometheus
+// included (KEDA_HTTP_DEFAULT_TIMEOUT, 3000 ms).
 const DefaultTimeout = 3 * time.Second
 
 // DefaultMaxResponseSize is the largest response body, in bytes, that a
@@ -380,7 +381,7 @@ func apiPathSuffix(path string) string {
 }
 
 // looksLikeWorkspaceHost reports whether host looks like an AMP endpoint,
-// so that Validate holds it to the workspace URL form.
+// so that Validate requires the workspace URL form.
 func looksLikeWorkspaceHost(host string) bool {
 	host = strings.ToLower(host)
 	return strings.HasPrefix(host, "aps-workspaces") &&

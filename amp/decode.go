@@ -73,7 +73,7 @@ type wholeResponse struct {
 	} `json:"data"`
 }
 
-// decodeWhole decodes a complete body that holds a data object with a
+// decodeWhole decodes a complete body that contains a data object with a
 // result. It reports false for any other body.
 func decodeWhole(body []byte) (*decoded, bool) {
 	whole := &wholeResponse{}

@@ -26,9 +26,9 @@
 // way. Another host, such as a custom private DNS name of a VPC endpoint,
 // is signed when Config.SigV4 is true, for Config.Region. Config's String,
 // GoString and LogValue methods redact its secrets, so it can be printed
-// and logged. Plain Prometheus servers take a bearer token, basic authentication,
-// TLS client certificates, custom headers and extra query parameters. Config
-// describes how they combine with a caller's http.Client.
+// and logged. Plain Prometheus servers take a bearer token, basic
+// authentication, TLS client certificates, custom headers and extra query
+// parameters. Config describes how they combine with a caller's http.Client.
 //
 // # Limits and retries
 //
@@ -51,7 +51,7 @@
 //   - KindBadData, KindExecution: the query is wrong or too expensive; retrying
 //     will not help.
 //   - KindTimeout, KindCanceled, KindUnavailable, KindInternal, KindThrottled:
-//     the server or the network failed; a later poll may succeed. A success
+//     the server or the network failed, and a later poll may succeed. A success
 //     body cut off before its JSON ends is KindUnavailable.
 //   - KindAuth: AMP rejected the credentials or the signature (401 or 403),
 //     and Type holds the AWS error type such as InvalidSignatureException.
@@ -72,9 +72,10 @@
 // promql.Check finds unable to return exactly one value, before the first
 // poll. Source.Value runs the query at a given time and reduces the result
 // with promql.Reduce, as KEDA's prometheus scaler does. Source.Read also
-// returns the server's warnings. Errors from a Source name its query. A Source stops decoding a response at its
-// second series and fails with a *TooManySeriesError, so a query that
-// unexpectedly returns thousands of series costs little memory.
+// returns the server's warnings. Errors from a Source name its query. A
+// Source stops decoding a response at its second series and fails with a
+// *TooManySeriesError, so a query that unexpectedly returns thousands of
+// series costs little memory.
 //
 // The package amptest runs a fake AMP workspace for tests of code that uses
 // this package.

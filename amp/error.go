@@ -175,7 +175,7 @@ func statusKind(status int, prometheusType string) ErrorKind {
 
 // TooManySeriesError is the result of a query that must return one series
 // but returned more. Decoding stops at the second series, so Seen is a
-// lower bound on the number of series in the response, and Series holds
+// lower bound on the number of series in the response, and Series contains
 // the label sets of the first ones. It wraps promql.ErrMultipleSeries.
 type TooManySeriesError struct {
 	// Query is the PromQL query.

@@ -18,7 +18,7 @@ type field struct {
 	name    string
 	value   string
 	literal bool
-	// group holds the fields of a nested struct or map, and groupType
+	// group contains the fields of a nested struct or map, and groupType
 	// names its type for GoString.
 	group     []field
 	groupType string

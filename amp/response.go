@@ -11,9 +11,9 @@ import (
 	"time"
 )
 
-// decode turns a response into a Result or an error. A success status is
-// decoded as decodeBody describes; an error status is read in full, because
-// error bodies are small and may not be JSON.
+// decode turns a response into a Result or an error. A success body is
+// decoded as decodeBody describes. An error body is read in full, up to the
+// size limit, because error bodies are small and may not be JSON.
 func (c *Client) decode(resp *http.Response, body *limitedBody, query string, maxSeries int) (*Result, error) {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, c.decodeError(resp, body)

@@ -23,12 +23,13 @@ const (
 //
 // The wait before attempt n+1 is InitialBackoff·2^(n-1), capped at
 // MaxBackoff, of which a random half is dropped (jitter) so that many
-// clients do not retry in step. A Retry-After header on a 429 or 503
-// response is a lower bound on the wait. No wait ends after the caller's
-// context deadline: when it would, the query fails at once.
+// clients do not retry in step. A Retry-After header on a retried response,
+// usually 429 or 503, is a lower bound on the wait. No wait ends after the
+// caller's context deadline: when it would, the query fails at once.
 //
-// NOTE: without a context deadline, a long Retry-After (up to 24 hours) is
-// waited in full. Pass a context with a deadline to bound a query.
+// NOTE: without a context deadline, a long Retry-After is waited in full,
+// up to maxRetryAfter (24 hours). Pass a context with a deadline to bound a
+// query.
 type RetryConfig struct {
 	// MaxAttempts is the largest number of attempts, the first included.
 	// Zero means DefaultMaxAttempts and 1 disables retries.
@@ -124,6 +125,9 @@ func IsRetryable(err error) bool {
 	return false
 }
 
+// maxRetryAfter is the longest wait a Retry-After header can request.
+const maxRetryAfter = 24 * time.Hour
+
 // parseRetryAfter returns the wait that a Retry-After header value
 // requests: delay-seconds or an HTTP-date. An HTTP-date counts from the
 // response's Date header when it parses, else from now, so a skewed local
@@ -138,7 +142,7 @@ func parseRetryAfter(value, date string, now time.Time) time.Duration {
 		if seconds <= 0 {
 			return 0
 		}
-		return time.Duration(min(seconds, int64(24*time.Hour/time.Second))) * time.Second
+		return time.Duration(min(seconds, int64(maxRetryAfter/time.Second))) * time.Second
 	}
 
 	at, err := http.ParseTime(value)
@@ -148,7 +152,7 @@ func parseRetryAfter(value, date string, now time.Time) time.Duration {
 	if serverNow, err := http.ParseTime(date); err == nil {
 		now = serverNow
 	}
-	return max(at.Sub(now), 0)
+	return min(max(at.Sub(now), 0), maxRetryAfter)
 }
 
 // sleep waits for d or until ctx is done.

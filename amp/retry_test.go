@@ -58,6 +58,7 @@ func TestParseRetryAfter(t *testing.T) {
 		{name: "ignores: date in past", value: "Thu, 02 Jan 2025 03:00:00 GMT", want: 0},
 		{name: "ignores: garbage", value: "soon", want: 0},
 		{name: "caps: absurd seconds", value: "999999999999", want: 24 * time.Hour},
+		{name: "caps: far HTTP-date", value: "Fri, 02 Jan 2026 03:04:05 GMT", want: 24 * time.Hour},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -52,7 +52,7 @@ func (s *Source) Query() string {
 }
 
 // Value runs the query evaluated at now and returns Read's value. It drops
-// the server's warnings; call Read to see them.
+// the server's warnings, which Read returns.
 func (s *Source) Value(ctx context.Context, now time.Time) (float64, error) {
 	reading, err := s.Read(ctx, now)
 	return reading.Value, err

@@ -17,27 +17,27 @@ import (
 // DisallowUnknownFields. Both reject a misspelled field, which
 // yaml.Unmarshal and json.Unmarshal drop without an error.
 type Behavior struct {
-	// ScaleUp governs increases; nil means the API defaults: no window and
-	// at most 4 pods or 100 % per 15 s, whichever is more.
+	// ScaleUp governs increases. Nil means the API defaults, which are no
+	// window and at most 4 pods or 100 % per 15 s, whichever is more.
 	ScaleUp *ScalingRules `json:"scaleUp,omitempty"`
-	// ScaleDown governs decreases; nil means the API defaults: the
-	// downscale stabilization window (300 s) and up to 100 % per 15 s.
+	// ScaleDown governs decreases. Nil means the API defaults, which are
+	// the downscale stabilization window (300 s) and up to 100 % per 15 s.
 	ScaleDown *ScalingRules `json:"scaleDown,omitempty"`
 }
 
 // ScalingRules are the rules for one direction. Omitted fields take the API
-// defaults of that direction; a given Policies list replaces the default
+// defaults of that direction. A given Policies list replaces the default
 // list and must not be empty.
 type ScalingRules struct {
 	// StabilizationWindowSeconds is how far back recommendations are
 	// considered, 0 to 3600 seconds.
 	StabilizationWindowSeconds *int32 `json:"stabilizationWindowSeconds,omitempty"`
-	// SelectPolicy picks among the policies; nil means Max.
+	// SelectPolicy picks among the policies. Nil means Max.
 	SelectPolicy *SelectPolicy `json:"selectPolicy,omitempty"`
 	// Policies limit the change per period.
 	Policies []ScalingPolicy `json:"policies,omitempty"`
 	// Tolerance replaces the calculator's tolerance for this direction, e.g.
-	// "0.05"; JSON and YAML accept a quantity string or a number.
+	// "0.05". JSON and YAML accept a quantity string or a number.
 	Tolerance *resource.Quantity `json:"tolerance,omitempty"`
 }
 
@@ -67,7 +67,7 @@ const (
 // ScalingPolicy limits the change in one direction within a period.
 type ScalingPolicy struct {
 	Type PolicyType `json:"type"`
-	// Value is the number of pods or the percentage; it must be above 0.
+	// Value is the number of pods or the percentage, above 0.
 	Value int32 `json:"value"`
 	// PeriodSeconds is how long a past change counts against the limit,
 	// 1 to 1800 seconds.

@@ -78,9 +78,9 @@ func TestSpecValidate(t *testing.T) {
 	}
 }
 
-// guideBehavior is the behavior block of the guide's ScaledObject, under
+// sampleAppBehavior is the behavior block of the sample-app ScaledObject, under
 // advanced.horizontalPodAutoscalerConfig.
-const guideBehavior = `
+const sampleAppBehavior = `
 behavior:
   scaleDown:
     stabilizationWindowSeconds: 600
@@ -88,7 +88,7 @@ behavior:
 
 func TestBehaviorDecodesFromYAML(t *testing.T) {
 	var spec Spec
-	if err := yaml.UnmarshalStrict([]byte(guideBehavior), &spec); err != nil {
+	if err := yaml.UnmarshalStrict([]byte(sampleAppBehavior), &spec); err != nil {
 		t.Fatalf("yaml.UnmarshalStrict() error = %v", err)
 	}
 	if spec.Behavior == nil || spec.Behavior.ScaleDown == nil || *spec.Behavior.ScaleDown.StabilizationWindowSeconds != 600 {

@@ -25,7 +25,8 @@ type Calculator struct {
 	up, down   rules
 
 	// scaleUpLimitFactor and scaleUpLimitMinimum set the scale-up limit
-	// without behavior; tests of the controller use a factor of 8.
+	// without behavior. The Kubernetes controller's own tests
+	// (horizontal_test.go) set the factor to 8.
 	scaleUpLimitFactor, scaleUpLimitMinimum float64
 
 	// seeded reports that the history holds the first decision's current

@@ -41,7 +41,7 @@ type vectorEvent struct {
 	Outdated      bool  `json:"outdated"`
 }
 
-// vectorNow is "now" of every case; ages count back from it.
+// vectorNow is "now" of every case, and ages count back from it.
 var vectorNow = time.Date(2025, 1, 22, 9, 0, 0, 0, time.UTC)
 
 func ago(seconds int64) time.Time { return vectorNow.Add(-time.Duration(seconds) * time.Second) }

@@ -21,7 +21,7 @@ const (
 	ReasonReadyForNewScale    Reason = "ReadyForNewScale"
 	ReasonValidMetricFound    Reason = "ValidMetricFound"
 	ReasonScalingDisabled     Reason = "ScalingDisabled"
-	// ReasonInvalidMetrics stands for the failed-metric reasons of
+	// ReasonInvalidMetrics covers the failed-metric reasons of
 	// ScalingActive (FailedGetExternalMetric and others).
 	ReasonInvalidMetrics Reason = "InvalidMetrics"
 )
@@ -75,10 +75,10 @@ type Decision struct {
 	nSteps     int
 }
 
-// Reason returns the reason that shaped the outcome most: TooFewReplicas
-// when a count computed at 0 replicas was raised to MinReplicas, a limit
-// when one applied, else a stabilization that held the count, else
-// DesiredWithinRange, or ScalingDisabled at 0 replicas.
+// Reason returns the reason that shaped the outcome most. In order of
+// precedence, that is ScalingDisabled at 0 replicas, TooFewReplicas when a
+// count computed at 0 replicas was raised to MinReplicas, the limit that
+// applied, the stabilization that held the count, or DesiredWithinRange.
 func (d Decision) Reason() Reason {
 	switch {
 	case d.Active == ReasonScalingDisabled:
@@ -145,8 +145,8 @@ type Step struct {
 	LimitFactor, LimitMinimum float64
 	// Select, Policy, PeriodStart and PolicyLimit describe a behavior
 	// limit: the policy that set it, the count at the start of its period
-	// and the count it allows before the limit is kept at or beyond
-	// current.
+	// and the count that policy allows. The limit itself never crosses the
+	// current count, so it can differ from PolicyLimit.
 	Select      SelectPolicy
 	Policy      ScalingPolicy
 	PeriodStart int32

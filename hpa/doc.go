@@ -31,7 +31,7 @@
 //
 // Values arrive in milli-units as the HPA reads them. Metric.Value and
 // Metric.Target are truncated to milli-units as KEDA does when it builds the
-// metric quantity; Metric.ValueMilli and Metric.TargetMilli take quantities
+// metric quantity. Metric.ValueMilli and Metric.TargetMilli take quantities
 // exactly (MilliFromQuantity rounds up as resource.Quantity.MilliValue
 // does). Sums and counts saturate instead of overflowing, and NaN or ±Inf
 // values make a metric invalid rather than a huge or negative count.
@@ -46,12 +46,12 @@
 //
 // Time is a parameter: Recommend takes now and never reads a clock. A
 // Calculator keeps the recommendations and scale events its windows and
-// policies need; History and Restore export and import them as a plain
+// policies need. History and Restore export and import them as a plain
 // struct that round-trips through encoding/json, so a host that stores it
 // keeps its windows across a restart.
 //
 // The arithmetic of every decision is available as data
 // (Decision.Proposals, Decision.Steps) and as text (Decision.Explain), which
-// is rendered only when asked for: Recommend itself does not allocate for up
+// is rendered only on request: Recommend itself does not allocate for up
 // to four metrics.
 package hpa

@@ -32,7 +32,7 @@ func Example() {
 }
 
 // A burst requests 30 replicas, but a behavior allows only 4 more pods per
-// minute; the explanation names the policy that held the count back.
+// minute. The explanation names the policy that held the count back.
 func ExampleCalculator_Recommend_behavior() {
 	behavior := `
 scaleUp:

@@ -110,14 +110,14 @@ func importEvents(events []ScaleEvent) []scaleEvent {
 // now - window. An entry exactly one window or period old no longer counts,
 // and a window of 0 counts nothing. Its slot is reused only once it is
 // older than the window, so an entry exactly one window or period old
-// neither counts nor gives up its slot. The loops compare Unix nanoseconds, which cover
-// the years 1678 to 2262, because time.Time comparisons cost most of a
-// decision.
+// neither counts nor gives up its slot. The stabilization and changeWithin
+// loops compare Unix nanoseconds, which cover the years 1678 to 2262,
+// because time.Time comparisons cost most of a decision.
 
 // stabilizeLegacy returns the highest recommendation within window,
 // counting proposed, and records proposed. As in the controller's path
-// without behavior, a record exactly one window old still counts; a window
-// of 0 counts nothing. The new record takes the slot of the last record
+// without behavior, a record exactly one window old still counts, and a
+// window of 0 counts nothing. The new record takes the slot of the last record
 // outside the window when there is one, so the history never grows past
 // what the window holds plus one record.
 func stabilizeLegacy(recs []Recommendation, now time.Time, window time.Duration, proposed int32) (int32, []Recommendation) {

@@ -7,7 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 )
 
-// MetricType selects the rule that compares a metric with its target; the
+// MetricType selects the rule that compares a metric with its target. Its
 // values are the autoscaling/v2 target type names.
 type MetricType string
 
@@ -71,10 +71,10 @@ type PodUsage struct {
 	// UsageMilli is the pod's usage in milli-units, e.g. millicores.
 	UsageMilli int64
 	// RequestMilli is the sum of the pod's container requests in the same
-	// unit; it must be above 0.
+	// unit, above 0.
 	RequestMilli int64
 	// Unready reports a pending pod, or a pod whose readiness the HPA does
-	// not trust yet; it counts only to damp a scale-up.
+	// not trust yet. Such a pod counts only to damp a scale-up.
 	Unready bool
 	// Missing reports that the metrics API returned no sample for the pod.
 	Missing bool
@@ -85,16 +85,16 @@ type Replicas struct {
 	// Current is the replica count the workload is set to (the scale
 	// subresource's spec.replicas).
 	Current int32
-	// Status is the number of pods that exist (status.replicas);
-	// AverageValue targets divide by it.
+	// Status is the number of pods that exist (status.replicas), which
+	// AverageValue targets divide by.
 	Status int32
-	// Ready is the number of ready pods; Value targets multiply by it.
+	// Ready is the number of ready pods, which Value targets multiply by.
 	Ready int32
 	// ScaledToZero reports that this autoscaler itself scaled the target to
 	// zero (the HPA's ScaledToZero condition with the HPAScaleToZero feature).
 	// Only then are metrics computed at 0 replicas, and only when
-	// MinReplicas is above 0 or a metric has a Value or AverageValue target;
-	// otherwise 0 replicas disables scaling.
+	// MinReplicas is above 0 or a metric has a Value or AverageValue target.
+	// Otherwise 0 replicas disables scaling.
 	ScaledToZero bool
 }
 
@@ -141,7 +141,7 @@ type Proposal struct {
 	Base int32
 	// Tolerances are the tolerances that were applied.
 	Tolerances Tolerances
-	// Err is set when the metric is invalid; the other fields are then
+	// Err is set when the metric is invalid. The other fields are then
 	// incomplete and Replicas is 0.
 	Err error
 }
@@ -190,8 +190,8 @@ func proposeAverageValue(p *Proposal, r Replicas) {
 }
 
 // proposeValue follows the rule for external and object metrics with a
-// Value target: at 0 replicas the proposal is ceil(ratio); otherwise a ratio
-// outside the band scales the ready pod count.
+// Value target. At 0 replicas the proposal is ceil(ratio), and otherwise a
+// ratio outside the band scales the ready pod count.
 func proposeValue(p *Proposal, r Replicas) error {
 	p.UsageMilli = p.ValueMilli
 	p.Ratio = float64(p.ValueMilli) / float64(p.TargetMilli)
@@ -295,7 +295,7 @@ func milliSaturates(v float64) bool {
 }
 
 // ceilReplicas rounds a replica count up, saturating at MaxInt32 and never
-// going below 0; NaN gives 0.
+// going below 0. NaN gives 0.
 func ceilReplicas(v float64) int32 {
 	c := math.Ceil(v)
 	switch {
@@ -307,7 +307,7 @@ func ceilReplicas(v float64) int32 {
 	return int32(c)
 }
 
-// ceilInt64 rounds up, saturating at the int64 limits; NaN gives 0.
+// ceilInt64 rounds up, saturating at the int64 limits. NaN gives 0.
 func ceilInt64(v float64) int64 {
 	c := math.Ceil(v)
 	switch {

@@ -18,7 +18,7 @@ func TestPropose(t *testing.T) {
 		within    bool
 	}{
 		{
-			name:     "average value: 140 over 2 replicas with target 50 scales up",
+			name:     "average value: 140 at target 50 scales up",
 			metric:   Metric{Type: AverageValueMetricType, Value: 140, Target: 50},
 			replicas: Replicas{Current: 2, Status: 2, Ready: 2}, tolerance: defaultTolerances,
 			want: 3,
@@ -36,13 +36,13 @@ func TestPropose(t *testing.T) {
 			want: 2, within: true,
 		},
 		{
-			name:     "average value: target 2, metric 40, 19 replicas stays with tolerance 0.1",
+			name:     "average value: ratio 1.05 stays at tolerance 0.1",
 			metric:   Metric{Type: AverageValueMetricType, Value: 40, Target: 2},
 			replicas: Replicas{Current: 19, Status: 19, Ready: 19}, tolerance: Tolerances{ScaleDown: 0.1, ScaleUp: 0.1},
 			want: 19, within: true,
 		},
 		{
-			name:     "average value: target 2, metric 40, 19 replicas grows with tolerance 0",
+			name:     "average value: ratio 1.05 grows at tolerance 0",
 			metric:   Metric{Type: AverageValueMetricType, Value: 40, Target: 2},
 			replicas: Replicas{Current: 19, Status: 19, Ready: 19}, tolerance: Tolerances{},
 			want: 20,
@@ -321,5 +321,25 @@ func TestExplainNotesCappedValue(t *testing.T) {
 	}
 	if got := p.String(); strings.Contains(got, "capped") {
 		t.Errorf("String() = %q, want no note for a value in range", got)
+	}
+}
+
+func TestSaturatedPercentOf(t *testing.T) {
+	tests := []struct {
+		name             string
+		request, percent int64
+		want             int64
+	}{
+		{name: "computes: small values", request: 250, percent: 120, want: 300},
+		{name: "computes: product above int64", request: math.MaxInt64 / 50, percent: 100, want: math.MaxInt64 / 50},
+		{name: "caps: result above int64", request: math.MaxInt64, percent: 200, want: math.MaxInt64},
+		{name: "returns zero: zero percent", request: 500, percent: 0, want: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := saturatedPercentOf(tt.request, tt.percent); got != tt.want {
+				t.Errorf("saturatedPercentOf(%d, %d) = %d, want %d", tt.request, tt.percent, got, tt.want)
+			}
+		})
 	}
 }

@@ -14,21 +14,21 @@ const DefaultDownscaleStabilizationWindow = 5 * time.Minute
 // with the two controller flags that shape it.
 type Spec struct {
 	// MinReplicas is the lowest count the calculator returns. It may be 0,
-	// as with the HPAScaleToZero feature; KEDA handles zero itself and
+	// as with the HPAScaleToZero feature. KEDA handles zero itself and
 	// passes at least 1.
 	MinReplicas int32 `json:"minReplicas"`
-	// MaxReplicas is the highest count the calculator returns; at least 1
+	// MaxReplicas is the highest count the calculator returns, at least 1
 	// and at least MinReplicas.
 	MaxReplicas int32 `json:"maxReplicas"`
 	// Tolerance is the controller's --horizontal-pod-autoscaler-tolerance
-	// for both directions; nil means DefaultTolerance. Behavior can replace
+	// for both directions. Nil means DefaultTolerance. Behavior can replace
 	// it per direction.
 	Tolerance *float64 `json:"-"`
 	// DownscaleStabilizationWindow is the controller's
 	// --horizontal-pod-autoscaler-downscale-stabilization: the window
 	// without Behavior, and the default of
 	// behavior.scaleDown.stabilizationWindowSeconds. Nil means
-	// DefaultDownscaleStabilizationWindow; 0 turns it off.
+	// DefaultDownscaleStabilizationWindow, and 0 turns it off.
 	DownscaleStabilizationWindow *time.Duration `json:"-"`
 	// Behavior, when set, replaces the legacy downscale window and
 	// scale-up limit with stabilization windows and policies.

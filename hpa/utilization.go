@@ -1,6 +1,9 @@
 package hpa
 
-import "math"
+import (
+	"math"
+	"math/bits"
+)
 
 func validateUtilization(m Metric) error {
 	if math.IsNaN(m.Target) || m.Target < 1 || m.Target > math.MaxInt32 || m.Target != math.Trunc(m.Target) {
@@ -20,14 +23,15 @@ func validateUtilization(m Metric) error {
 	return nil
 }
 
-// podFill says how the pods without a trusted sample count in a second pass.
+// podFill is the choice of which pods without a trusted sample count in a
+// second pass.
 type podFill struct {
 	missing, unready bool
 }
 
 // utilizationTotals sums usage and requests over the counted pods. Ready pods
-// with a sample always count; missing and unready pods count when fill says
-// so, with the usage it assigns.
+// with a sample always count. Missing and unready pods count when fill
+// selects them, with the usage it assigns.
 func utilizationTotals(pods []PodUsage, fill podFill, target int64) (usage, requests int64, counted int32) {
 	for _, pod := range pods {
 		value := pod.UsageMilli
@@ -53,12 +57,18 @@ func utilizationTotals(pods []PodUsage, fill podFill, target int64) (usage, requ
 	return usage, requests, counted
 }
 
-// saturatedPercentOf returns request × percent / 100 without overflowing.
+// saturatedPercentOf returns request × percent / 100 for non-negative
+// operands, computed in 128 bits and capped at MaxInt64.
 func saturatedPercentOf(request, percent int64) int64 {
-	if request > math.MaxInt64/percent {
-		return math.MaxInt64 / 100
+	if request <= 0 || percent <= 0 {
+		return 0
 	}
-	return request * percent / 100
+	hi, lo := bits.Mul64(uint64(request), uint64(percent))
+	if hi >= 100 {
+		return math.MaxInt64
+	}
+	quotient, _ := bits.Div64(hi, lo, 100)
+	return int64(min(quotient, math.MaxInt64))
 }
 
 // utilizationRatio returns the usage in whole percent of the requests, as
@@ -73,10 +83,10 @@ func utilizationRatio(usage, requests int64, target int32) (int32, float64) {
 }
 
 // proposeUtilization follows the resource metric rule. Ready pods with a
-// sample give the first ratio. When pods are missing a sample, or some are
-// unready on a scale-up, a second pass counts missing pods at the fallback
-// usage on a scale-down (the larger of 100 % and the target) and at 0 on a
-// scale-up, and unready pods at 0. The current count is kept when that pass
+// sample give the first ratio. A second pass runs when pods are missing a
+// sample, or some are unready on a scale-up. It counts unready pods at 0 and
+// missing pods at 0 on a scale-up, or at the fallback usage (the larger of
+// 100 % and the target) on a scale-down. The current count is kept when that pass
 // lands in the band or reverses the direction of the first.
 func proposeUtilization(p *Proposal, r Replicas) error {
 	target := int32(p.Metric.Target)

@@ -109,7 +109,8 @@ func (c classifier) classify(e parser.Expr) verdict {
 	case *parser.StepInvariantExpr:
 		return c.classify(n.Expr)
 	case *parser.UnaryExpr:
-		// A sign changes values and removes the metric name, never the set of series.
+		// A minus sign negates values and removes the metric name, and a plus sign
+		// changes nothing. Neither adds series.
 		v := c.classify(n.Expr)
 		v.fixed = v.fixed.dropName()
 		return v

@@ -263,7 +263,7 @@ func closingBrace(line string, open int) int {
 // TestCheckSoundOnEngineTests loads the series of each test file of the Prometheus engine into
 // the real engine, evaluates every instant evaluation at its time and compares the result with
 // the verdict of Check. The engine and its storage have the options of the engine's own
-// acceptance tests. Each expression also runs on a second data set that holds every series
+// acceptance tests. Each expression also runs on a second data set that contains every series
 // of the file twice, once with the extra label promscaler_copy="1" (see withCopies).
 //
 // The count N in the output line is the number of instant evaluations that the engine

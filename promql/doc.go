@@ -34,7 +34,7 @@
 //   - "syntax" (error): the query is not valid PromQL.
 //   - "one-value" (error): the query can return several series, a range vector or a string.
 //   - "may-be-empty" (warning): the query returns at most one series, and none when its input
-//     matches nothing; the fix appends "or vector(0)", or "or on() vector(0)" when the series
+//     matches nothing. The fix appends "or vector(0)", or "or on() vector(0)" when the series
 //     may carry labels, which plain "or" would keep beside the vector(0) series.
 //   - "experimental" (warning): the query uses a function, aggregation, modifier or unquoted
 //     UTF-8 name that a Prometheus server accepts only behind a feature flag.

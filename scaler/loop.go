@@ -61,6 +61,9 @@ type Decision struct {
 	HPA *hpa.Decision
 	// Err is the error that failed the poll, nil on success.
 	Err error
+
+	// targetErr is the error of reading the target after a failed trigger.
+	targetErr error
 }
 
 // Explain returns the decision in words, with the HPA's arithmetic when the
@@ -93,14 +96,20 @@ func (d Decision) Explain() string {
 }
 
 // failureSummary explains a failed poll without repeating trigger errors
-// that Explain has already listed.
+// that Explain has already listed. A target that could not be read is
+// named as well.
 func (d Decision) failureSummary() string {
+	triggerFailed := false
 	for _, t := range d.Triggers {
-		if t.Err != nil {
-			return "no change: a trigger failed"
-		}
+		triggerFailed = triggerFailed || t.Err != nil
 	}
-	return fmt.Sprintf("no change: %v", d.Err)
+	if !triggerFailed {
+		return fmt.Sprintf("no change: %v", d.Err)
+	}
+	if d.targetErr != nil {
+		return fmt.Sprintf("no change: a trigger failed, and reading the target failed: %v", d.targetErr)
+	}
+	return "no change: a trigger failed"
 }
 
 // Scaler polls a workload's triggers and sets its replica count. Create one
@@ -174,7 +183,7 @@ func (s *Scaler) Step(ctx context.Context, now time.Time) (Decision, error) {
 	case d.Err == nil:
 		d.Err = err
 	default:
-		d.Err = errors.Join(d.Err, err)
+		d.Err, d.targetErr = errors.Join(d.Err, err), err
 	}
 	if d.Err == nil {
 		d.Err = s.decide(now, &d)

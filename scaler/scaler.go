@@ -60,13 +60,13 @@ type Trigger struct {
 	// the total value for Value. It must be at least 0.001.
 	Threshold float64
 	// ActivationThreshold is the value the metric must exceed for the
-	// trigger to be active. Zero means any positive value activates; a
+	// trigger to be active. Zero means any positive value activates. A
 	// negative threshold also counts a metric of 0 as active, as in KEDA.
 	ActivationThreshold float64
 }
 
 // Config describes one scaled workload. Fields follow the KEDA ScaledObject
-// spec; zero values take KEDA's defaults where the field documents one.
+// spec, and zero values take KEDA's defaults where the field documents one.
 type Config struct {
 	// Name identifies the scaler in logs, e.g. "default/sample-app".
 	Name     string

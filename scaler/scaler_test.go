@@ -293,3 +293,35 @@ func TestDecisionExplainFailure(t *testing.T) {
 		t.Errorf("failed poll: Replicas.Current = %d, DesiredReplicas = %d, want 2 and 2 (the count kept)", d.Replicas.Current, d.DesiredReplicas)
 	}
 }
+
+func TestExplainNamesTargetFailure(t *testing.T) {
+	clock := NewSimulatedClock(t0, 0)
+	failing := sourceFunc(func(context.Context, time.Time) (float64, error) {
+		return 0, errors.New("connection refused")
+	})
+	s, err := New(Config{Triggers: []Trigger{{Source: failing, Threshold: 50}}, Target: brokenTarget{}, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.Step(context.Background(), clock.Now())
+	if err == nil {
+		t.Fatal("Step() error = nil, want the source's and the target's errors")
+	}
+
+	got := d.Explain()
+	want := "s0-prometheus: failed: connection refused\nno change: a trigger failed, and reading the target failed: scale subresource unavailable"
+	if got != want {
+		t.Errorf("Explain() = %q, want %q", got, want)
+	}
+}
+
+// brokenTarget is a Target whose replicas cannot be read or set.
+type brokenTarget struct{}
+
+func (brokenTarget) Replicas(context.Context) (hpa.Replicas, error) {
+	return hpa.Replicas{}, errors.New("scale subresource unavailable")
+}
+
+func (brokenTarget) SetReplicas(context.Context, int32) error {
+	return errors.New("scale subresource unavailable")
+}

@@ -15,8 +15,8 @@ import (
 )
 
 // DefaultExpiryWindow is how long before their expiry the credentials from
-// NewCredentials are refreshed, so a request is never signed with a key
-// that expires while it is in flight.
+// NewCredentials are refreshed, so that a key does not expire during a
+// request that takes less than the window.
 const DefaultExpiryWindow = time.Minute
 
 // DefaultRoleSessionName is the session name NewCredentials gives an
@@ -90,7 +90,7 @@ func (c CredentialsConfig) validateRole() error {
 //   - either of the above used to assume RoleARN with STS when it is set.
 //
 // NewCredentials reads the environment and the shared config files but
-// fetches no credentials; a chain that finds none fails on first use.
+// fetches no credentials, so a chain that finds none fails on first use.
 func NewCredentials(ctx context.Context, cfg CredentialsConfig) (aws.CredentialsProvider, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err

@@ -33,12 +33,13 @@
 // the signer that changes a signed header, the query or the body makes the
 // server respond with 403 InvalidSignatureException.
 //
-// The signer leaves out headers that do not reach the server unchanged and
-// still sends them: hop-by-hop headers (Connection and the headers it names,
-// Keep-Alive, TE, Trailer, Transfer-Encoding, Upgrade, Proxy-*), headers
-// without a value, and Host, Content-Length and User-Agent, which net/http
-// writes itself (host and length are signed from the request fields).
-// Authorization and X-Amz-* headers of an earlier signature are removed.
+// The signer sends, but does not sign, the header entries that may not
+// reach the server unchanged. These are hop-by-hop headers (Connection and
+// the headers it names, Keep-Alive, TE, Trailer, Transfer-Encoding,
+// Upgrade, Proxy-*), headers without a value, and Host, Content-Length and
+// User-Agent, which net/http writes itself. Host and length are signed from
+// the request fields instead. Authorization and X-Amz-* headers of an
+// earlier signature are removed.
 //
 // # Query strings
 //

@@ -7,9 +7,10 @@ import (
 )
 
 // encodeQuery re-encodes a raw query string in the form SigV4 canonicalizes
-// it to: each key and value percent-encoded except for the unreserved
-// characters A-Z a-z 0-9 - _ . ~, a space as "%20". Pairs keep their order,
-// so repeated keys such as match[] reach the server in the caller's order.
+// it to. Each key and value is percent-encoded except for the unreserved
+// characters A-Z a-z 0-9 - _ . ~, and a space becomes "%20". Pairs keep
+// their order, so repeated keys such as match[] reach the server in the
+// caller's order.
 //
 // The values are those url.ParseQuery decodes, so "+" means a space and
 // "%2B" a plus sign. A query that url.ParseQuery rejects is an error: the

@@ -32,8 +32,9 @@ var (
 // RegionFromHost returns the region named by the host of an AMP workspace
 // URL. It recognizes aps-workspaces.<region>.amazonaws.com, the FIPS form
 // aps-workspaces-fips.<region>.amazonaws.com, the China form ending in
-// .amazonaws.com.cn and the dual-stack form aps-workspaces[-fips].<region>.api.aws.
-// It also recognizes the DNS names of an interface VPC endpoint:
+// .amazonaws.com.cn and the dual-stack form
+// aps-workspaces[-fips].<region>.api.aws. It also recognizes the DNS names
+// of an interface VPC endpoint:
 // vpce-<id>.aps-workspaces.<region>.vpce.amazonaws.com and the zonal form
 // vpce-<id>-<zone>.aps-workspaces.<region>.vpce.amazonaws.com.
 // The host may carry a port ("aps-workspaces.us-east-1.amazonaws.com:443")

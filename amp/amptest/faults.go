@@ -42,9 +42,9 @@ func (s *Server) FailWith(n int, r Response) {
 }
 
 // Throttle responds to the next n verified requests as AMP responds to a
-// request over its rate limit: status 429, x-amzn-ErrorType ThrottlingException and
-// {"message":"Rate exceeded"}. A positive retryAfter adds a Retry-After
-// header in whole seconds, rounded up.
+// request over its rate limit: status 429, x-amzn-ErrorType
+// ThrottlingException and {"message":"Rate exceeded"}. A positive
+// retryAfter adds a Retry-After header in whole seconds, rounded up.
 func (s *Server) Throttle(n int, retryAfter time.Duration) {
 	header := http.Header{}
 	header.Set("Content-Type", "application/json")

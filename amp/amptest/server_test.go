@@ -29,7 +29,7 @@ import (
 var t0 = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 
 func TestMain(m *testing.M) {
-	// The AWS SDK must never ask the EC2 instance metadata service.
+	// The AWS SDK must never query the EC2 instance metadata service.
 	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	os.Exit(m.Run())
 }
