@@ -199,12 +199,18 @@ const copyLabel = "promscaler_copy"
 // returns two on the doubled data when its result keeps one series per input series.
 //
 // The copies go into the command of their originals, because the storage rejects samples
-// older than those of an earlier command.
+// older than those of an earlier command. Info series (names ending in _info) are not
+// copied: info() joins each series to the info series with the same identifying labels, and
+// a copy with those labels would make every join fail as ambiguous. The copies of the other
+// series still join to the original info series.
 func withCopies(loads []string) []string {
 	doubled := make([]string, 0, len(loads))
 	for _, load := range loads {
 		lines := strings.Split(load, "\n")
 		for _, line := range lines[1:] {
+			if isInfoSeries(line) {
+				continue
+			}
 			if copied, ok := addCopyLabel(line); ok {
 				lines = append(lines, copied)
 			}
@@ -212,6 +218,16 @@ func withCopies(loads []string) []string {
 		doubled = append(doubled, strings.Join(lines, "\n"))
 	}
 	return doubled
+}
+
+// isInfoSeries reports whether a line of a load command loads an info series, such as
+// `target_info{job="a"} 1`.
+func isInfoSeries(line string) bool {
+	name := strings.TrimSpace(line)
+	if i := strings.IndexAny(name, "{ \t"); i >= 0 {
+		name = name[:i]
+	}
+	return strings.HasSuffix(strings.TrimSuffix(name, "@st"), "_info")
 }
 
 // addCopyLabel adds copyLabel to the series of a line of a load command, such as
