@@ -244,6 +244,11 @@ func (c Config) validateSigning(u *url.URL, signed bool) error {
 	case c.Credentials != nil && c.RoleARN != "":
 		return fmt.Errorf("amp: Credentials and RoleARN %q are both set; set one of them, or pass a provider that assumes the role as Credentials", c.RoleARN)
 	}
+	if c.Region != "" {
+		if err := sigv4.CheckRegion(c.Region); err != nil {
+			return fromSigV4("", err)
+		}
+	}
 	if c.RoleARN != "" {
 		if err := (sigv4.CredentialsConfig{RoleARN: c.RoleARN, Region: c.Region}).Validate(); err != nil {
 			return fromSigV4("", err)

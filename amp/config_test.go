@@ -161,6 +161,8 @@ func TestConfigValidateAuthAndOptions(t *testing.T) {
 		{name: "rejects: basic without username", cfg: Config{ServerAddress: plain, BasicAuth: &BasicAuth{Password: "p"}}, wantErr: "BasicAuth has an empty username"},
 		{name: "rejects: token with newline", cfg: Config{ServerAddress: plain, BearerToken: "t0ken\n"}, wantErr: "BearerToken contains a line break"},
 		{name: "rejects: SigV4 without region", cfg: Config{ServerAddress: private, SigV4: true}, wantErr: `amp: SigV4 for host "prometheus.internal.example" needs a region`},
+		{name: "rejects: upper-case region", cfg: Config{ServerAddress: private, SigV4: true, Region: "AP-NORTHEAST-2"}, wantErr: `amp: invalid region "AP-NORTHEAST-2": a region is written in lower case; use "ap-northeast-2"`},
+		{name: "rejects: region with spaces", cfg: Config{ServerAddress: private, SigV4: true, Region: "ap northeast"}, wantErr: `amp: invalid region "ap northeast"`},
 		{name: "rejects: region on plain host", cfg: Config{ServerAddress: plain, Region: "us-east-1"}, wantErr: "apply only to SigV4"},
 		{name: "rejects: region differs from host", cfg: Config{ServerAddress: workspace, Region: "eu-west-1"}, wantErr: `region "eu-west-1" differs from region "us-east-1" of the workspace host`},
 		{name: "rejects: malformed role", cfg: Config{ServerAddress: workspace, RoleARN: "arn:aws:iam::1:role/x"}, wantErr: `amp: invalid role ARN "arn:aws:iam::1:role/x"`},

@@ -123,6 +123,20 @@ func ResolveRegion(ctx context.Context, explicit, host string) (string, error) {
 	return awsCfg.Region, nil
 }
 
+// CheckRegion returns an error when region does not have the shape of an
+// AWS region, such as "us-east-1". The error names the value and the
+// region to use instead where it can tell, for example for "US-EAST-1" or
+// a workspace host name.
+func CheckRegion(region string) error {
+	if region == "" {
+		return errors.New(`sigv4: region is empty; set the workspace's region, for example "us-east-1"`)
+	}
+	if problem := regionProblem(region); problem != "" {
+		return fmt.Errorf("sigv4: invalid region %q: %s", region, problem)
+	}
+	return nil
+}
+
 // regionProblem returns why region does not have the shape of an AWS
 // region and what to set instead, or "" when it has that shape.
 func regionProblem(region string) string {

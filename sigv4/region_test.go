@@ -124,3 +124,31 @@ func TestResolveRegion(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckRegion(t *testing.T) {
+	tests := []struct {
+		name    string
+		region  string
+		wantErr string
+	}{
+		{name: "accepts: standard region", region: "ap-northeast-2"},
+		{name: "accepts: GovCloud region", region: "us-gov-west-1"},
+		{name: "rejects: empty region", region: "", wantErr: "sigv4: region is empty"},
+		{name: "rejects: upper case", region: "US-EAST-1", wantErr: `sigv4: invalid region "US-EAST-1": a region is written in lower case; use "us-east-1"`},
+		{name: "rejects: workspace host", region: "aps-workspaces.eu-west-1.amazonaws.com", wantErr: `RegionFromHost reads region "eu-west-1"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckRegion(tt.region)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("CheckRegion(%q) = %v, want nil", tt.region, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("CheckRegion(%q) = %v, want an error containing %q", tt.region, err, tt.wantErr)
+			}
+		})
+	}
+}

@@ -101,8 +101,8 @@ func Start(cfg Config) (*Server, error) {
 	if strings.ContainsAny(s.workspaceID, "/?#% ") {
 		return nil, fmt.Errorf("amptest: invalid workspace ID %q: use letters, digits and '-'", s.workspaceID)
 	}
-	if !isRegion(s.region) {
-		return nil, fmt.Errorf("amptest: invalid region %q: use the form of an AWS region, lowercase words and a number joined by hyphens, such as %q", s.region, DefaultRegion)
+	if err := sigv4.CheckRegion(s.region); err != nil {
+		return nil, fmt.Errorf("amptest: %s", strings.TrimPrefix(err.Error(), "sigv4: "))
 	}
 	if cfg.Upstream != "" {
 		proxy, err := newProxy(cfg.Upstream, s.prefix())
@@ -239,26 +239,6 @@ func (s *Server) wait(r *http.Request) bool {
 	case <-r.Context().Done():
 		return false
 	}
-}
-
-// isRegion reports whether s has the shape of an AWS region, such as
-// "us-east-1" or "us-gov-west-1": two or more lowercase words and a number,
-// joined by hyphens.
-func isRegion(s string) bool {
-	words := strings.Split(s, "-")
-	if len(words) < 3 {
-		return false
-	}
-	for i, word := range words {
-		want := func(r rune) bool { return r >= 'a' && r <= 'z' }
-		if i == len(words)-1 {
-			want = func(r rune) bool { return r >= '0' && r <= '9' }
-		}
-		if word == "" || strings.IndexFunc(word, func(r rune) bool { return !want(r) }) >= 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // writeAWSError writes an error as AWS services do: the type in the

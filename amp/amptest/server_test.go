@@ -518,9 +518,9 @@ func TestStartRejectsInvalidConfig(t *testing.T) {
 	}{
 		{name: "rejects: upstream without scheme", cfg: amptest.Config{Upstream: "127.0.0.1:9090"}, wantErr: `amptest: invalid upstream "127.0.0.1:9090"`},
 		{name: "rejects: workspace ID with slash", cfg: amptest.Config{WorkspaceID: "ws/1"}, wantErr: `amptest: invalid workspace ID "ws/1"`},
-		{name: "rejects: region with spaces", cfg: amptest.Config{Region: "Not A Region"}, wantErr: `amptest: invalid region "Not A Region": use the form of an AWS region`},
+		{name: "rejects: region with spaces", cfg: amptest.Config{Region: "Not A Region"}, wantErr: `amptest: invalid region "Not A Region": a region is lower-case words and a number joined by hyphens`},
 		{name: "rejects: region without number", cfg: amptest.Config{Region: "us-east"}, wantErr: `amptest: invalid region "us-east"`},
-		{name: "rejects: upper-case region", cfg: amptest.Config{Region: "US-EAST-1"}, wantErr: `amptest: invalid region "US-EAST-1"`},
+		{name: "rejects: upper-case region", cfg: amptest.Config{Region: "US-EAST-1"}, wantErr: `amptest: invalid region "US-EAST-1": a region is written in lower case; use "us-east-1"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
