@@ -62,6 +62,13 @@ func syntaxReport(query string, err error) Report {
 		parseErrs = parser.ParseErrors{{Err: err}}
 	}
 
+	if strings.TrimSpace(query) == "" {
+		const message = "the query is empty; set it to the PromQL expression whose value scales the workload, such as sum(rate(http_requests_total[2m]))"
+		return Report{Query: query, Reason: message, Problems: []Problem{
+			newProblem(query, CheckSyntax, SeverityError, 0, len(query), message, ""),
+		}}
+	}
+
 	report := Report{
 		Query:  query,
 		Reason: "the query is not valid PromQL: " + parseErrs[0].Err.Error(),

@@ -318,7 +318,8 @@ func TestCheckSyntaxPosition(t *testing.T) {
 		{"line 3: unexpected parenthesis", "sum(x)\n  by (pod) +\n  )", 3, 4, 23, "unexpected right parenthesis"},
 		{"line 2: unknown function", "sum(\n  foo(x)\n)", 2, 3, 7, `unknown function with name "foo"`},
 		{"line 1: offset on aggregation", `sum(x) offset 5m`, 1, 1, 0, "offset modifier must be preceded"},
-		{"line 1: empty query", ``, 1, 1, 0, "no expression found"},
+		{"line 1: empty query", ``, 1, 1, 0, "the query is empty; set it to the PromQL expression"},
+		{"line 1: blank query", "  \n ", 1, 1, 0, "the query is empty"},
 		{"line 2: rune column after non-ASCII label", "sum(\n x{a=\"é\"} +)", 2, 12, 17, "unexpected"},
 	}
 	for _, tc := range tests {
