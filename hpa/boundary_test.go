@@ -68,7 +68,7 @@ func TestRecommendFromZero(t *testing.T) {
 			spec:     Spec{MinReplicas: 1, MaxReplicas: 6},
 			metrics:  cpu,
 			replicas: Replicas{ScaledToZero: true},
-			want:     0, wantActive: ReasonInvalidMetrics, wantReason: ReasonDesiredWithinRange, wantErrorSet: true,
+			want:     0, wantActive: ReasonInvalidMetrics, wantReason: ReasonInvalidMetrics, wantErrorSet: true,
 		},
 		{
 			name:     "scale up: value metric from zero",

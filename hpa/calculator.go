@@ -134,7 +134,7 @@ func (c *Calculator) Recommend(now time.Time, metrics []Metric, r Replicas) (Dec
 	}
 
 	if len(metrics) == 0 {
-		d.DesiredReplicas = r.Current
+		d.DesiredReplicas, d.Active = r.Current, ReasonInvalidMetrics
 		return d, ErrNoMetrics
 	}
 	if err := c.propose(&d, metrics); err != nil {

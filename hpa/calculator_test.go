@@ -202,3 +202,23 @@ func TestZeroCalculatorReturnsError(t *testing.T) {
 		t.Errorf("error = %q, want %q", got, want)
 	}
 }
+
+func TestRecommendWithoutMetrics(t *testing.T) {
+	c, err := NewCalculator(Spec{MinReplicas: 1, MaxReplicas: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.Recommend(time.Now(), nil, Replicas{Current: 3, Status: 3, Ready: 3})
+	if !errors.Is(err, ErrNoMetrics) {
+		t.Fatalf("Recommend() error = %v, want ErrNoMetrics", err)
+	}
+	if d.DesiredReplicas != 3 {
+		t.Errorf("DesiredReplicas = %d, want the current 3", d.DesiredReplicas)
+	}
+	if d.Reason() != ReasonInvalidMetrics {
+		t.Errorf("Reason() = %s, want %s", d.Reason(), ReasonInvalidMetrics)
+	}
+	if want := "no metrics to compute from: replicas stay at 3"; d.Explain() != want {
+		t.Errorf("Explain() = %q, want %q", d.Explain(), want)
+	}
+}

@@ -189,7 +189,12 @@ func (d Decision) Explain() string {
 		fmt.Fprintf(&b, "%s: %d → %d, %s\n", s.Reason, s.From, s.To, s.Detail())
 	}
 	if d.Active == ReasonInvalidMetrics {
-		fmt.Fprintf(&b, "%d of %d metrics invalid: replicas stay at %d", d.InvalidMetrics, d.nProposals+len(d.extra), d.DesiredReplicas)
+		total := d.nProposals + len(d.extra)
+		if total == 0 {
+			fmt.Fprintf(&b, "no metrics to compute from: replicas stay at %d", d.DesiredReplicas)
+			return b.String()
+		}
+		fmt.Fprintf(&b, "%d of %d metrics invalid: replicas stay at %d", d.InvalidMetrics, total, d.DesiredReplicas)
 		return b.String()
 	}
 	fmt.Fprintf(&b, "desired replicas: %d (current %d, %s)", d.DesiredReplicas, d.Replicas.Current, d.Reason())
