@@ -33,7 +33,7 @@ func TestNewSourceChecksQuery(t *testing.T) {
 		{name: "rejects: syntax error", client: client, query: `sum(rate(x[5m])`,
 			wantErrs: []string{`amp: query "sum(rate(x[5m])" is not valid PromQL`, "error[syntax]: the query is not valid PromQL: unclosed left parenthesis"}},
 		{name: "rejects: empty query", client: client, query: ``,
-			wantErrs: []string{`amp: query "" is not valid PromQL`, "no expression found in input"}},
+			wantErrs: []string{`amp: query "" is not valid PromQL`, "error[syntax]: the query is empty"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
