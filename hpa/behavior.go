@@ -101,24 +101,24 @@ var (
 	}
 )
 
-// resolveRules applies the API defaults of one direction to given (which may
+// resolveRules applies the API defaults of one direction to specified (which may
 // be nil): defaultWindow, Max and defaultPolicies.
-func resolveRules(given *ScalingRules, defaultWindow time.Duration, defaultPolicies []ScalingPolicy, tolerance float64) rules {
+func resolveRules(specified *ScalingRules, defaultWindow time.Duration, defaultPolicies []ScalingPolicy, tolerance float64) rules {
 	r := rules{window: defaultWindow, selectPolicy: MaxChangePolicySelect, policies: defaultPolicies, tolerance: tolerance}
-	if given == nil {
+	if specified == nil {
 		return r
 	}
-	if given.StabilizationWindowSeconds != nil {
-		r.window = time.Duration(*given.StabilizationWindowSeconds) * time.Second
+	if specified.StabilizationWindowSeconds != nil {
+		r.window = time.Duration(*specified.StabilizationWindowSeconds) * time.Second
 	}
-	if given.SelectPolicy != nil {
-		r.selectPolicy = *given.SelectPolicy
+	if specified.SelectPolicy != nil {
+		r.selectPolicy = *specified.SelectPolicy
 	}
-	if len(given.Policies) > 0 {
-		r.policies = given.Policies
+	if len(specified.Policies) > 0 {
+		r.policies = specified.Policies
 	}
-	if given.Tolerance != nil {
-		r.tolerance = given.Tolerance.AsApproximateFloat64()
+	if specified.Tolerance != nil {
+		r.tolerance = specified.Tolerance.AsApproximateFloat64()
 	}
 	return r
 }

@@ -76,10 +76,13 @@ type Decision struct {
 }
 
 // Reason returns the reason that shaped the outcome most. In order of
-// precedence, that is ScalingDisabled at 0 replicas, InvalidMetrics when
-// the metrics kept the current count, TooFewReplicas when a count computed
-// at 0 replicas was raised to MinReplicas, the limit that applied, the
-// stabilization that held the count, or DesiredWithinRange.
+// precedence, that is:
+//   - ScalingDisabled at 0 replicas;
+//   - InvalidMetrics when the metrics kept the current count;
+//   - TooFewReplicas when a count computed at 0 replicas was raised to
+//     MinReplicas;
+//   - the limit that applied, or the stabilization that held the count;
+//   - DesiredWithinRange otherwise.
 func (d Decision) Reason() Reason {
 	switch {
 	case d.Active == ReasonScalingDisabled:
