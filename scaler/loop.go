@@ -278,3 +278,12 @@ func (s *Scaler) report(d Decision) {
 		s.cfg.OnDecision(d)
 	}
 }
+
+// Name returns the scaler's name from its Config.
+func (s *Scaler) Name() string { return s.cfg.Name }
+
+// PollingInterval returns the time between polls, with the default applied.
+func (s *Scaler) PollingInterval() time.Duration { return s.cfg.pollingInterval() }
+
+// Shutdown ends the scaler's work on the workload.
+func (s *Scaler) Shutdown(ctx context.Context) error { return ctx.Err() }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math"
 	"time"
 
@@ -46,53 +45,6 @@ func (SystemClock) Now() time.Time { return time.Now() }
 
 // After returns time.After(d).
 func (SystemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
-
-// Trigger is one metric that drives the workload, like an entry of a
-// ScaledObject's spec.triggers.
-type Trigger struct {
-	// Name identifies the trigger in decisions and logs. Empty means
-	// "s<index>-prometheus", the metric name KEDA gives the HPA.
-	Name   string
-	Source Source
-	// MetricType is AverageValue (KEDA's default, used when empty) or Value.
-	MetricType hpa.MetricType
-	// Threshold is the HPA target: the value per replica for AverageValue,
-	// the total value for Value. It must be at least 0.001.
-	Threshold float64
-	// ActivationThreshold is the value the metric must exceed for the
-	// trigger to be active. Zero means any positive value activates. A
-	// negative threshold also counts a metric of 0 as active, as in KEDA.
-	ActivationThreshold float64
-}
-
-// Config describes one scaled workload. Fields follow the KEDA ScaledObject
-// spec, and zero values take KEDA's defaults where the field documents one.
-type Config struct {
-	// Name identifies the scaler in logs, e.g. "default/sample-app".
-	Name     string
-	Triggers []Trigger
-	Target   Target
-	// PollingInterval is the time between polls; 0 means 30 s.
-	PollingInterval time.Duration
-	// CooldownPeriod is how long all triggers must stay inactive before a
-	// workload with MinReplicaCount 0 goes to 0 replicas; nil means 300 s.
-	CooldownPeriod *time.Duration
-	// MinReplicaCount is the lowest count; 0 allows scaling to zero.
-	MinReplicaCount int32
-	// MaxReplicaCount is the highest count; 0 means 100.
-	MaxReplicaCount int32
-	// Tolerance and DownscaleStabilizationWindow are passed to the HPA
-	// calculator; nil takes the Kubernetes defaults (0.1 and 300 s).
-	Tolerance                    *float64
-	DownscaleStabilizationWindow *time.Duration
-	// Clock defaults to SystemClock.
-	Clock Clock
-	// Logger receives one record per poll at debug level and every error at
-	// error level; nil discards.
-	Logger *slog.Logger
-	// OnDecision, if set, is called after every poll with its decision.
-	OnDecision func(Decision)
-}
 
 func (c Config) pollingInterval() time.Duration {
 	if c.PollingInterval == 0 {
