@@ -4,286 +4,187 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"strings"
-	"sync"
 	"time"
-
-	"github.com/promscaler/promscaler/hpa"
 )
 
-// Action is the change a poll made to the workload.
-type Action string
-
-const (
-	// ActionHPA means the HPA calculation set the count (it may be unchanged).
-	ActionHPA Action = "HPA"
-	// ActionActivate means an active trigger brought the workload up from 0.
-	ActionActivate Action = "Activate"
-	// ActionScaleToZero means the cooldown period passed with no active trigger.
-	ActionScaleToZero Action = "ScaleToZero"
-	// ActionCooldown means no trigger is active and the workload, which may
-	// scale to zero, is still inside the cooldown period, so the HPA decided
-	// with at least one replica.
-	ActionCooldown Action = "Cooldown"
-	// ActionIdle means the workload is at 0 replicas and no trigger is active.
-	ActionIdle Action = "Idle"
-	// ActionNone means the poll failed and nothing was changed.
-	ActionNone Action = "None"
-)
-
-// TriggerValue is one trigger's reading in a poll.
-type TriggerValue struct {
-	Name      string
-	Value     float64
-	Threshold float64
-	// Active reports Value > the trigger's activation threshold.
-	Active bool
-	// Err is the source's error; Value is then 0 and unused.
-	Err error
+// reading is one trigger's result, taken without holding the lock.
+type reading struct {
+	value   float64
+	err     error
+	latency time.Duration
 }
 
-// Decision is the record of one poll.
-type Decision struct {
-	Time     time.Time
-	Triggers []TriggerValue
-	// Active reports that at least one trigger was active.
-	Active   bool
-	Replicas hpa.Replicas
-	// DesiredReplicas is the count the poll set, or the current count when
-	// nothing changed, also when the poll failed. It is 0 only when the
-	// target's replicas could not be read.
-	DesiredReplicas int32
-	Action          Action
-	// HPA is the calculator's decision when Action is ActionHPA or
-	// ActionCooldown, nil otherwise.
-	HPA *hpa.Decision
-	// Err is the error that failed the poll, nil on success.
-	Err error
-
-	// targetErr is the error of reading the target after a failed trigger.
-	targetErr error
-}
-
-// Explain returns the decision in words, with the HPA's arithmetic when the
-// HPA decided.
-func (d Decision) Explain() string {
-	var b strings.Builder
-	for _, t := range d.Triggers {
-		switch {
-		case t.Err != nil:
-			fmt.Fprintf(&b, "%s: failed: %v\n", t.Name, t.Err)
-		default:
-			fmt.Fprintf(&b, "%s: value %v, active %v\n", t.Name, t.Value, t.Active)
-		}
-	}
-	switch d.Action {
-	case ActionHPA, ActionCooldown:
-		if d.HPA != nil {
-			b.WriteString(d.HPA.Explain())
-		}
-	case ActionActivate:
-		fmt.Fprintf(&b, "activated from 0 to %d replicas", d.DesiredReplicas)
-	case ActionScaleToZero:
-		fmt.Fprintf(&b, "no trigger active for the cooldown period: %d → 0 replicas", d.Replicas.Current)
-	case ActionIdle:
-		b.WriteString("no trigger active: staying at 0 replicas")
-	case ActionNone:
-		b.WriteString(d.failureSummary())
-	}
-	return strings.TrimSuffix(b.String(), "\n")
-}
-
-// failureSummary explains a failed poll without repeating trigger errors
-// that Explain has already listed. A target that could not be read is
-// named as well.
-func (d Decision) failureSummary() string {
-	triggerFailed := false
-	for _, t := range d.Triggers {
-		triggerFailed = triggerFailed || t.Err != nil
-	}
-	if !triggerFailed {
-		return fmt.Sprintf("no change: %v", d.Err)
-	}
-	if d.targetErr != nil {
-		return fmt.Sprintf("no change: a trigger failed, and reading the target failed: %v", d.targetErr)
-	}
-	return "no change: a trigger failed"
-}
-
-// Scaler polls a workload's triggers and sets its replica count. Create one
-// with New. Step and Run may be called from different goroutines; calls are
-// serialized.
-type Scaler struct {
-	cfg    Config
-	clock  Clock
-	logger *slog.Logger
-	calc   *hpa.Calculator
-
-	mu         sync.Mutex
-	started    time.Time
-	lastActive time.Time // zero until a trigger is active
-}
-
-// New validates cfg and returns a Scaler. The cooldown of a workload that
-// was never active counts from the time New is called.
-func New(cfg Config) (*Scaler, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	calc, err := hpa.NewCalculator(cfg.hpaSpec())
-	if err != nil {
-		return nil, fmt.Errorf("scaler: %w", err)
-	}
-
-	s := &Scaler{cfg: cfg, clock: cfg.Clock, logger: cfg.Logger, calc: calc}
-	if s.clock == nil {
-		s.clock = SystemClock{}
-	}
-	if s.logger == nil {
-		s.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	s.started = s.clock.Now()
-	return s, nil
-}
-
-// Run polls at once and then every polling interval until ctx is done, and
-// returns nil then. Failed polls are logged and the loop goes on.
-func (s *Scaler) Run(ctx context.Context) error {
-	s.logger.Info("scaler started", "scaler", s.cfg.Name, "pollingInterval", s.cfg.pollingInterval())
-	defer s.logger.Info("scaler stopped", "scaler", s.cfg.Name)
-	for ctx.Err() == nil {
-		// Step reports errors through the decision and the logger.
-		_, _ = s.Step(ctx, s.clock.Now())
-
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-s.clock.After(s.cfg.pollingInterval()):
-		}
-	}
-	return nil
-}
-
-// Step runs one poll at now: read every trigger, decide, and set the
-// target's replicas if they change. It returns the decision and its error.
+// Step runs one poll at now: read the target, read every trigger, decide as
+// KEDA's executor and the HPA would, and set the target's replicas if they
+// change. It returns the decision and its Err. The time must not go back
+// from the previous poll's. A poll that ctx stops changes nothing, and after
+// Shutdown, Step returns ErrShutdown.
 func (s *Scaler) Step(ctx context.Context, now time.Time) (Decision, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	d := Decision{Time: now, Action: ActionHold}
+	if ctx.Err() != nil {
+		return d, s.stopped(ctx, &d)
+	}
+	if err := s.lockPoll(ctx); err != nil {
+		d.Err = fmt.Errorf("scaler: poll %q: %w", s.cfg.Name, err)
+		return d, d.Err
+	}
+	defer s.unlockPoll()
 
-	d := Decision{Time: now, Action: ActionNone}
-	d.Triggers, d.Active, d.Err = s.poll(ctx, now)
-	// The target is read even after a failed poll, so that the decision
-	// reports the count the workload keeps.
-	replicas, err := s.cfg.Target.Replicas(ctx)
-	switch {
-	case err == nil:
-		d.Replicas, d.DesiredReplicas = replicas, replicas.Current
-	case d.Err == nil:
+	pause, err := s.beginPoll(now)
+	if err != nil {
 		d.Err = err
-	default:
-		d.Err, d.targetErr = errors.Join(d.Err, err), err
+		return d, err
 	}
-	if d.Err == nil {
-		d.Err = s.decide(now, &d)
+	replicas, err := s.cfg.Target.Replicas(ctx)
+	if err != nil && ctx.Err() != nil {
+		return d, s.stopped(ctx, &d)
 	}
-	if d.Err == nil && d.DesiredReplicas != d.Replicas.Current {
-		if err := s.cfg.Target.SetReplicas(ctx, d.DesiredReplicas); err != nil {
-			d.Err = fmt.Errorf("scaler: set replicas to %d: %w", d.DesiredReplicas, err)
+	if err != nil {
+		s.failTargetRead(now, &d, err)
+		s.report(d, pause, false)
+		return d, d.Err
+	}
+	d.Replicas, d.DesiredReplicas = replicas, replicas.Current
+	s.recordOriginal(replicas.Current)
+
+	if pause.stopsLoop() {
+		s.decidePaused(now, &d, pause)
+	} else {
+		readings := s.readTriggers(ctx, now)
+		if ctx.Err() != nil {
+			return d, s.stopped(ctx, &d)
 		}
+		s.decide(now, &d, readings, pause)
 	}
 
-	s.report(d)
+	s.apply(ctx, &d, pause)
+	s.report(d, pause, true)
 	return d, d.Err
 }
 
-// poll reads every trigger. Any failure fails the poll, so a partial reading
-// never scales the workload down.
-func (s *Scaler) poll(ctx context.Context, now time.Time) ([]TriggerValue, bool, error) {
-	values := make([]TriggerValue, len(s.cfg.Triggers))
-	var active bool
-	var errs []error
+// stopped ends a poll cut short by its context. It changes nothing: the
+// failures the context caused are not the target's or the triggers' own.
+func (s *Scaler) stopped(ctx context.Context, d *Decision) error {
+	d.Err = fmt.Errorf("scaler: poll %q stopped: %w", s.cfg.Name, ctx.Err())
+	return d.Err
+}
+
+// beginPoll checks the poll time, brings the calculator in line with the
+// pause annotations, and returns the pause state for this poll.
+func (s *Scaler) beginPoll(now time.Time) (Pause, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	if s.shutdown {
+		return Pause{}, ErrShutdown
+	}
+	if now.Before(s.lastPoll) {
+		return Pause{}, fmt.Errorf("scaler: poll time %v is before the previous poll at %v; pass times that do not go back",
+			now.Format(time.RFC3339Nano), s.lastPoll.Format(time.RFC3339Nano))
+	}
+	s.lastPoll = now
+	if err := s.syncCalculator(now); err != nil {
+		return Pause{}, err
+	}
+	return s.pause.clone(), nil
+}
+
+// recordOriginal keeps the count of the first successful read, which
+// Shutdown sets back with RestoreToOriginalReplicaCount.
+func (s *Scaler) recordOriginal(current int32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.original == nil {
+		s.original = &current
+	}
+}
+
+func (s *Scaler) failTargetRead(now time.Time, d *Decision, err error) {
+	d.TargetErr = err
+	d.Err = fmt.Errorf("scaler: read the replicas of %q: %w", s.cfg.Name, err)
+	d.note("hold: reading the target's replicas failed, so nothing changes: %v", err)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.conditions.set(now, ConditionReady, ConditionFalse, ReasonErrorGettingCurrentReplicas,
+		"reading the current replica count of the target failed: "+err.Error())
+}
+
+// readTriggers reads every trigger in order. A value that is not a finite
+// number counts as a failed read.
+func (s *Scaler) readTriggers(ctx context.Context, now time.Time) []reading {
+	readings := make([]reading, len(s.cfg.Triggers))
 	for i, t := range s.cfg.Triggers {
-		v := TriggerValue{Name: t.name(i), Threshold: t.Threshold}
-		v.Value, v.Err = t.Source.Value(ctx, now)
-		if v.Err != nil {
-			v.Value = 0
-			errs = append(errs, fmt.Errorf("trigger %q: %w", v.Name, v.Err))
-		} else {
-			v.Active = v.Value > t.ActivationThreshold
+		// Latency is wall-clock time: it measures the query, not the
+		// simulated time of the poll.
+		start := time.Now()
+		v, err := t.Source.Value(ctx, now)
+		readings[i].latency = time.Since(start)
+		if err == nil && !isFinite(v) {
+			err = fmt.Errorf("value %v is not a finite number", v)
 		}
-		active = active || v.Active
-		values[i] = v
+		if err != nil {
+			v = 0
+		}
+		readings[i].value, readings[i].err = v, err
 	}
-	if len(errs) > 0 {
-		return values, active, fmt.Errorf("scaler: %w", errors.Join(errs...))
-	}
-	return values, active, nil
+	return readings
 }
 
-// decide sets d.Action, d.DesiredReplicas and d.HPA from the readings.
-func (s *Scaler) decide(now time.Time, d *Decision) error {
+// apply sets the target's replicas when the decision changes them.
+func (s *Scaler) apply(ctx context.Context, d *Decision, pause Pause) {
 	current := d.Replicas.Current
-	if d.Active {
-		s.lastActive = now
+	if d.DesiredReplicas != current {
+		if err := s.cfg.Target.SetReplicas(ctx, d.DesiredReplicas); err != nil {
+			d.TargetErr = err
+			d.Err = errors.Join(d.Err, fmt.Errorf("scaler: set the replicas of %q to %d: %w", s.cfg.Name, d.DesiredReplicas, err))
+			d.note("setting %d replicas failed, so the workload stays at %d; the last active time, failure counts and conditions are updated all the same: %v",
+				d.DesiredReplicas, current, err)
+			return
+		}
+		s.logger.Info("replicas changed", "scaler", s.cfg.Name, "from", current, "to", d.DesiredReplicas, "action", d.Action)
 	}
 
-	switch {
-	case current == 0 && d.Active:
-		// An active trigger wakes the workload; the HPA takes over next poll.
-		d.Action, d.DesiredReplicas = ActionActivate, max(s.cfg.MinReplicaCount, 1)
-		return nil
-	case current == 0:
-		d.Action = ActionIdle
-		return nil
-	case !d.Active && s.cfg.MinReplicaCount == 0 && s.cooledDown(now):
-		d.Action, d.DesiredReplicas = ActionScaleToZero, 0
-		return nil
+	if d.Action == ActionPaused && pause.Replicas != nil {
+		s.mu.Lock()
+		s.pausedApplied = true
+		s.mu.Unlock()
 	}
-
-	metrics := make([]hpa.Metric, len(s.cfg.Triggers))
-	for i, t := range s.cfg.Triggers {
-		metrics[i] = hpa.Metric{Name: d.Triggers[i].Name, Type: t.metricType(), Value: d.Triggers[i].Value, Target: t.Threshold}
-	}
-	hd, err := s.calc.Recommend(now, metrics, d.Replicas)
-	if err != nil {
-		return fmt.Errorf("scaler: %w", err)
-	}
-	d.HPA, d.DesiredReplicas, d.Action = &hd, hd.DesiredReplicas, ActionHPA
-	if !d.Active && s.cfg.MinReplicaCount == 0 {
-		d.Action = ActionCooldown
-	}
-	return nil
 }
 
-// cooledDown reports whether the cooldown period has passed since a trigger
-// was last active, or since the scaler started if none ever was.
-func (s *Scaler) cooledDown(now time.Time) bool {
-	since := s.lastActive
-	if since.IsZero() {
-		since = s.started
+// report logs the poll, records its metrics and calls the OnDecision hook.
+// Metrics that the poll did not measure, such as activity in a paused poll,
+// keep their values.
+func (s *Scaler) report(d Decision, pause Pause, targetRead bool) {
+	name := s.cfg.Name
+	for _, t := range d.Triggers {
+		s.cfg.Metrics.observeLatency(name, t.Name, t.Latency)
+		if t.Err != nil {
+			s.cfg.Metrics.countError(name, t.Name)
+			s.logger.Error("trigger failed", "scaler", name, "trigger", t.Name, "failures", t.Failures, "inFallback", t.InFallback, "err", t.Err)
+			continue
+		}
+		s.cfg.Metrics.observeValue(name, t.Name, t.Value)
 	}
-	return now.Sub(since) >= s.cfg.cooldownPeriod()
-}
+	if c := d.Composite; c != nil && c.Err == nil {
+		s.cfg.Metrics.observeValue(name, CompositeMetricName, c.Value)
+	}
+	s.cfg.Metrics.setPaused(name, pause.any())
 
-func (s *Scaler) report(d Decision) {
-	if d.Err != nil {
-		s.logger.Error("poll failed", "scaler", s.cfg.Name, "err", d.Err)
-	} else {
-		s.logger.Debug("poll", "scaler", s.cfg.Name, "active", d.Active, "current", d.Replicas.Current,
-			"desired", d.DesiredReplicas, "action", d.Action)
+	if d.TargetErr != nil {
+		s.logger.Error("target failed", "scaler", name, "action", d.Action, "err", d.TargetErr)
 	}
+	if targetRead {
+		s.cfg.Metrics.setReplicas(name, d.Replicas.Current, d.DesiredReplicas)
+	}
+	if d.Triggers != nil {
+		s.cfg.Metrics.setActive(name, d.Active)
+		s.cfg.Metrics.setFallback(name, d.InFallback)
+	}
+	s.logger.Debug("poll", "scaler", name, "action", d.Action, "active", d.Active, "inFallback", d.InFallback,
+		"current", d.Replicas.Current, "desired", d.DesiredReplicas)
+
 	if s.cfg.OnDecision != nil {
 		s.cfg.OnDecision(d)
 	}
 }
-
-// Name returns the scaler's name from its Config.
-func (s *Scaler) Name() string { return s.cfg.Name }
-
-// PollingInterval returns the time between polls, with the default applied.
-func (s *Scaler) PollingInterval() time.Duration { return s.cfg.pollingInterval() }
-
-// Shutdown ends the scaler's work on the workload.
-func (s *Scaler) Shutdown(ctx context.Context) error { return ctx.Err() }

@@ -4,18 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
+	"io"
+	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/promscaler/promscaler/hpa"
 )
 
-// KEDA's defaults for a ScaledObject.
-const (
-	DefaultPollingInterval = 30 * time.Second
-	DefaultCooldownPeriod  = 300 * time.Second
-	DefaultMaxReplicaCount = 100
-)
+// shutdownTimeout bounds the Shutdown call that Run makes when its context
+// is done.
+const shutdownTimeout = 10 * time.Second
+
+// ErrShutdown is returned by Step after Shutdown has succeeded: the scaler
+// no longer changes the workload.
+var ErrShutdown = errors.New("scaler: the scaler is shut down")
 
 // Source returns the current value of one trigger's metric at now.
 type Source interface {
@@ -46,96 +49,160 @@ func (SystemClock) Now() time.Time { return time.Now() }
 // After returns time.After(d).
 func (SystemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
-func (c Config) pollingInterval() time.Duration {
-	if c.PollingInterval == 0 {
-		return DefaultPollingInterval
-	}
-	return c.PollingInterval
+// Scaler polls a workload's triggers and sets its replica count as KEDA and
+// the HPA would. Create one with New. All methods are safe for concurrent
+// use: polls and Shutdown run one at a time, and Status, State and SetPause
+// do not wait for a poll's queries.
+type Scaler struct {
+	cfg     Config
+	clock   Clock
+	logger  *slog.Logger
+	names   []string
+	formula *formula // nil without ScalingModifiers
+
+	// poll holds one token while a poll or Shutdown runs.
+	poll chan struct{}
+
+	// mu guards every field below. It is never held during a query or a
+	// call on the target.
+	mu                sync.Mutex
+	calc              *hpa.Calculator
+	calcSeeded        bool // calc has made a recommendation or restored a history
+	pause             Pause
+	pauseSpecChanged  bool // paused-scale-in or paused-scale-out changed since calc was built
+	hpaDeleted        bool // a full pause removed the HPA, so its history starts over
+	pausedApplied     bool // Pause.Replicas has been set on the target
+	createdAt         time.Time
+	lastPoll          time.Time
+	lastActive        time.Time // zero until the workload is active
+	failures          []int32
+	compositeFailures int32
+	inFallback        bool
+	original          *int32
+	restored          bool
+	shutdown          bool
+	conditions        conditions
 }
 
-func (c Config) cooldownPeriod() time.Duration {
-	if c.CooldownPeriod == nil {
-		return DefaultCooldownPeriod
+// New validates cfg, resumes from cfg.State when it is set, and returns a
+// Scaler. The Paused condition reflects cfg.Pause at once; the other
+// conditions are Unknown until the first poll.
+func New(cfg Config) (*Scaler, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
-	return *c.CooldownPeriod
-}
+	s := &Scaler{cfg: cfg, clock: cfg.Clock, logger: cfg.Logger, names: cfg.triggerNames(), poll: make(chan struct{}, 1)}
+	if s.clock == nil {
+		s.clock = SystemClock{}
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if m := cfg.ScalingModifiers; m != nil {
+		f, err := compileFormula(m.Formula, s.names)
+		if err != nil {
+			return nil, err
+		}
+		s.formula = f
+	}
 
-func (c Config) maxReplicaCount() int32 {
-	if c.MaxReplicaCount == 0 {
-		return DefaultMaxReplicaCount
+	now := s.clock.Now()
+	s.pause = cfg.Pause.clone()
+	s.failures = make([]int32, len(cfg.Triggers))
+	calc, err := hpa.NewCalculator(cfg.hpaSpec(s.pause))
+	if err != nil {
+		return nil, fmt.Errorf("scaler: %w", err)
 	}
-	return c.MaxReplicaCount
-}
-
-// Validate reports the first setting that cannot work, naming the field and
-// its value.
-func (c Config) Validate() error {
-	if len(c.Triggers) == 0 {
-		return errors.New("scaler: no triggers; add at least one trigger with a source and a threshold")
-	}
-	for i, t := range c.Triggers {
-		if err := t.validate(i); err != nil {
-			return err
+	s.calc = calc
+	s.createdAt = cmpTime(cfg.CreatedAt, now)
+	s.conditions = newConditions(now)
+	if cfg.State != nil {
+		if err := s.restore(now, *cfg.State); err != nil {
+			return nil, err
 		}
 	}
-	if c.Target == nil {
-		return errors.New("scaler: target is nil; set the workload to scale")
-	}
-	if c.PollingInterval < 0 {
-		return fmt.Errorf("scaler: pollingInterval %v is negative; use a positive interval such as %v", c.PollingInterval, DefaultPollingInterval)
-	}
-	if c.CooldownPeriod != nil && *c.CooldownPeriod < 0 {
-		return fmt.Errorf("scaler: cooldownPeriod %v is negative; use 0 or more", *c.CooldownPeriod)
-	}
-	if c.MinReplicaCount < 0 {
-		return fmt.Errorf("scaler: minReplicaCount %d is negative; use 0 or more", c.MinReplicaCount)
-	}
-	if c.maxReplicaCount() < 1 || c.maxReplicaCount() < c.MinReplicaCount {
-		return fmt.Errorf("scaler: maxReplicaCount %d must be at least 1 and at least minReplicaCount %d", c.MaxReplicaCount, c.MinReplicaCount)
-	}
-	return c.hpaSpec().Validate()
+	s.conditions.setPaused(now, s.pause)
+	return s, nil
 }
 
-func (t Trigger) validate(i int) error {
-	name := t.name(i)
-	if t.Source == nil {
-		return fmt.Errorf("scaler: trigger %q: source is nil; set the query source", name)
+// Run polls at once and then every polling interval until ctx is done.
+// Cancelling ctx cancels the queries in flight. Run then calls Shutdown
+// with a new context bounded by 10 s and returns its error. Failed polls
+// are logged and the loop goes on.
+func (s *Scaler) Run(ctx context.Context) error {
+	s.logger.Info("scaler started", "scaler", s.cfg.Name, "pollingInterval", s.cfg.pollingInterval())
+	defer s.logger.Info("scaler stopped", "scaler", s.cfg.Name)
+
+	for ctx.Err() == nil {
+		// Step reports its errors through the decision, the logger and the
+		// OnDecision hook.
+		if _, err := s.Step(ctx, s.clock.Now()); errors.Is(err, ErrShutdown) {
+			return nil
+		}
+
+		select {
+		case <-ctx.Done():
+		case <-s.clock.After(s.cfg.pollingInterval()):
+		}
 	}
-	switch t.metricType() {
-	case hpa.AverageValueMetricType, hpa.ValueMetricType:
-	default:
-		return fmt.Errorf("scaler: trigger %q: metricType %q is not supported; use %q or %q", name, t.MetricType, hpa.AverageValueMetricType, hpa.ValueMetricType)
+
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	return s.Shutdown(shutdownCtx)
+}
+
+// Shutdown ends the scaler's work on the workload, so later polls return
+// ErrShutdown. With RestoreToOriginalReplicaCount it sets the count the
+// workload had at the first poll, once. If that write fails, Shutdown
+// returns the error and a later call tries again. It waits for a poll in
+// flight, or until ctx is done.
+func (s *Scaler) Shutdown(ctx context.Context) error {
+	if err := s.lockPoll(ctx); err != nil {
+		return fmt.Errorf("scaler: shut down %q: %w", s.cfg.Name, err)
 	}
-	if math.IsNaN(t.Threshold) || math.IsInf(t.Threshold, 0) || t.Threshold < 0.001 {
-		return fmt.Errorf("scaler: trigger %q: threshold %v must be a number of at least 0.001, the smallest target the HPA accepts", name, t.Threshold)
+	defer s.unlockPoll()
+
+	s.mu.Lock()
+	original, restored := s.original, s.restored
+	s.shutdown = true
+	s.mu.Unlock()
+	s.cfg.Metrics.forget(s.cfg.Name)
+	if !s.cfg.RestoreToOriginalReplicaCount || original == nil || restored {
+		return nil
 	}
-	if math.IsNaN(t.ActivationThreshold) || math.IsInf(t.ActivationThreshold, 0) {
-		return fmt.Errorf("scaler: trigger %q: activationThreshold %v must be a finite number", name, t.ActivationThreshold)
+
+	if err := s.cfg.Target.SetReplicas(ctx, *original); err != nil {
+		s.logger.Error("restoring the original replica count failed", "scaler", s.cfg.Name, "replicas", *original, "err", err)
+		return fmt.Errorf("scaler: restore %q to its original %d replicas: %w", s.cfg.Name, *original, err)
 	}
+	s.mu.Lock()
+	s.restored = true
+	s.mu.Unlock()
+	s.logger.Info("original replica count restored", "scaler", s.cfg.Name, "replicas", *original)
 	return nil
 }
 
-func (t Trigger) name(i int) string {
-	if t.Name == "" {
-		return fmt.Sprintf("s%d-prometheus", i)
+// Name returns the scaler's name from its Config.
+func (s *Scaler) Name() string { return s.cfg.Name }
+
+// PollingInterval returns the time between polls, with the default applied.
+func (s *Scaler) PollingInterval() time.Duration { return s.cfg.pollingInterval() }
+
+func (s *Scaler) lockPoll(ctx context.Context) error {
+	select {
+	case s.poll <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	return t.Name
 }
 
-func (t Trigger) metricType() hpa.MetricType {
-	if t.MetricType == "" {
-		return hpa.AverageValueMetricType
-	}
-	return t.MetricType
-}
+func (s *Scaler) unlockPoll() { <-s.poll }
 
-// hpaSpec is the HPA that KEDA creates for the ScaledObject: its minimum is
-// at least 1 because KEDA itself handles zero replicas.
-func (c Config) hpaSpec() hpa.Spec {
-	return hpa.Spec{
-		MinReplicas:                  max(c.MinReplicaCount, 1),
-		MaxReplicas:                  c.maxReplicaCount(),
-		Tolerance:                    c.Tolerance,
-		DownscaleStabilizationWindow: c.DownscaleStabilizationWindow,
+// cmpTime returns t, or fallback when t is zero.
+func cmpTime(t, fallback time.Time) time.Time {
+	if t.IsZero() {
+		return fallback
 	}
+	return t
 }
