@@ -1,0 +1,404 @@
+package scaler
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+)
+
+// Problem is one thing wrong with a manifest or with trigger metadata.
+type Problem struct {
+	// Object names the document, such as "ScaledObject default/sample-app"
+	// or "document 2". It is empty for trigger metadata parsed alone.
+	Object string
+	// Path is the field, such as spec.triggers[0].metadata.threshold, or
+	// empty when the problem concerns the whole document.
+	Path string
+	// Message says what is wrong with the value and what to do.
+	Message string
+}
+
+// String returns the problem as "<object>: <path>: <message>".
+func (p Problem) String() string {
+	parts := make([]string, 0, 3)
+	for _, part := range []string{p.Object, p.Path, p.Message} {
+		if part != "" {
+			parts = append(parts, part)
+		}
+	}
+	return strings.Join(parts, ": ")
+}
+
+// LoadError lists every problem found in a manifest, in trigger metadata
+// or while building a Config, so that all of them can be fixed at once.
+// Messages never contain the value of a secret.
+type LoadError struct {
+	Problems []Problem
+}
+
+func (e *LoadError) Error() string {
+	if len(e.Problems) == 1 {
+		return "scaler: " + e.Problems[0].String()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "scaler: %d problems:", len(e.Problems))
+	for _, p := range e.Problems {
+		b.WriteString("\n  - ")
+		b.WriteString(strings.ReplaceAll(p.String(), "\n", "\n    "))
+	}
+	return b.String()
+}
+
+// errorOf returns nil for no problems and a *LoadError otherwise.
+func errorOf(problems []Problem) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	return &LoadError{Problems: problems}
+}
+
+// document is one YAML document of the input, decoded into a JSON tree.
+type document struct {
+	label string
+	kind  string
+	tree  map[string]any
+}
+
+// LoadScaledObject reads one ScaledObject from YAML or JSON. The data may
+// hold several documents separated by ---, or a List of objects as
+// `kubectl get -o yaml` prints it. TriggerAuthentication and
+// ClusterTriggerAuthentication documents are kept in the result for its
+// Config method; documents of other kinds are skipped with a warning.
+//
+// Unknown fields under spec are errors, so a misspelled field is not
+// ignored; unknown fields of metadata and the status are ignored. The
+// error is a *LoadError that lists every problem of every document. Load
+// warnings, such as a query that may return no series, do not stop the
+// load: read them with Warnings.
+func LoadScaledObject(data []byte) (*ScaledObject, error) {
+	docs, problems := readDocuments(data)
+
+	var warnings []string
+	var objects []*ScaledObject
+	var authentications []*TriggerAuthentication
+	for _, doc := range docs {
+		switch doc.kind {
+		case KindScaledObject:
+			so := &ScaledObject{}
+			problems = append(problems, decodeDocument(doc, so, soChecker())...)
+			objects = append(objects, so)
+		case KindTriggerAuthentication, KindClusterTriggerAuthentication:
+			ta := &TriggerAuthentication{}
+			problems = append(problems, decodeDocument(doc, ta, taChecker())...)
+			authentications = append(authentications, ta)
+		default:
+			warnings = append(warnings, fmt.Sprintf("%s: kind %q skipped; only ScaledObject, TriggerAuthentication and ClusterTriggerAuthentication are read", doc.label, doc.kind))
+		}
+	}
+
+	switch {
+	case len(objects) == 0 && len(problems) == 0:
+		return nil, errorOf([]Problem{{Message: "no ScaledObject found; the data must contain one document of kind ScaledObject"}})
+	case len(objects) > 1:
+		problems = append(problems, Problem{Message: fmt.Sprintf("found %d ScaledObjects; load each one separately", len(objects))})
+	}
+	if len(objects) != 1 {
+		return nil, errorOf(problems)
+	}
+
+	so := objects[0]
+	so.authentications = authentications
+	checked, soWarnings := so.check()
+	problems = append(problems, withoutOverlap(checked, problems)...)
+	if len(problems) > 0 {
+		return nil, errorOf(problems)
+	}
+	so.warnings = append(warnings, soWarnings...)
+	return so, nil
+}
+
+// LoadTriggerAuthentication reads one TriggerAuthentication or
+// ClusterTriggerAuthentication from YAML or JSON, for
+// BuildOptions.TriggerAuthentications. The error is a *LoadError.
+func LoadTriggerAuthentication(data []byte) (*TriggerAuthentication, error) {
+	docs, problems := readDocuments(data)
+	if len(problems) > 0 {
+		return nil, errorOf(problems)
+	}
+
+	var found []*TriggerAuthentication
+	for _, doc := range docs {
+		if doc.kind != KindTriggerAuthentication && doc.kind != KindClusterTriggerAuthentication {
+			problems = append(problems, Problem{Object: doc.label, Message: fmt.Sprintf("kind %q is not TriggerAuthentication or ClusterTriggerAuthentication", doc.kind)})
+			continue
+		}
+		ta := &TriggerAuthentication{}
+		problems = append(problems, decodeDocument(doc, ta, taChecker())...)
+		found = append(found, ta)
+	}
+	switch {
+	case len(problems) > 0:
+		return nil, errorOf(problems)
+	case len(found) != 1:
+		return nil, errorOf([]Problem{{Message: fmt.Sprintf("found %d TriggerAuthentication documents; the data must contain exactly one", len(found))}})
+	}
+	if problems := found[0].check(); len(problems) > 0 {
+		return nil, errorOf(problems)
+	}
+	return found[0], nil
+}
+
+// Warnings returns the problems found at load that do not stop the
+// scaler, such as an unknown trigger metadata key or a serverAddress that
+// still holds a placeholder.
+func (so *ScaledObject) Warnings() []string {
+	return append([]string(nil), so.warnings...)
+}
+
+// Validate reports every problem of the object and of the authentications
+// loaded with it as a *LoadError, or nil. LoadScaledObject has run it; use
+// it on an object built or changed in code.
+func (so *ScaledObject) Validate() error {
+	problems, _ := so.check()
+	return errorOf(problems)
+}
+
+// Validate reports every problem of the authentication as a *LoadError,
+// or nil.
+func (ta *TriggerAuthentication) Validate() error {
+	return errorOf(ta.check())
+}
+
+// readDocuments splits data into documents and decodes each into a JSON
+// tree. Empty documents are dropped, and a List contributes its items.
+func readDocuments(data []byte) ([]document, []Problem) {
+	var docs []document
+	var problems []Problem
+	for i, chunk := range splitYAML(data) {
+		label := fmt.Sprintf("document %d", i+1)
+		tree, problem := parseYAML(chunk.text, chunk.line, label)
+		switch {
+		case problem != nil:
+			problems = append(problems, *problem)
+		case tree == nil:
+		case tree["kind"] == "List":
+			items, itemProblems := listItems(tree, label)
+			docs = append(docs, items...)
+			problems = append(problems, itemProblems...)
+		default:
+			doc, problem := newDocument(tree, label)
+			if problem != nil {
+				problems = append(problems, *problem)
+				continue
+			}
+			docs = append(docs, doc)
+		}
+	}
+	return docs, problems
+}
+
+// yamlChunk is one document's text and the line it starts at in the input.
+type yamlChunk struct {
+	text []byte
+	line int
+}
+
+// splitYAML splits data at the lines that start with the document
+// separator ---.
+func splitYAML(data []byte) []yamlChunk {
+	var chunks []yamlChunk
+	start, startLine := 0, 1
+	line := 1
+	for offset := 0; offset < len(data); {
+		end := bytes.IndexByte(data[offset:], '\n')
+		next := len(data)
+		if end >= 0 {
+			next = offset + end + 1
+		}
+		if isSeparator(data[offset:next]) {
+			chunks = append(chunks, yamlChunk{text: data[start:offset], line: startLine})
+			start, startLine = next, line+1
+		}
+		offset = next
+		line++
+	}
+	return append(chunks, yamlChunk{text: data[start:], line: startLine})
+}
+
+// isSeparator reports whether line is "---", alone or followed by white
+// space or a comment.
+func isSeparator(line []byte) bool {
+	rest, ok := bytes.CutPrefix(line, []byte("---"))
+	if !ok {
+		return false
+	}
+	rest = bytes.TrimRight(rest, "\r\n")
+	return len(rest) == 0 || rest[0] == ' ' || rest[0] == '\t'
+}
+
+var yamlLineNumber = regexp.MustCompile(`line (\d+)`)
+
+// parseYAML converts one document to a JSON tree. A document of only
+// comments gives a nil tree. Line numbers in YAML errors are made to
+// count from the start of the input.
+func parseYAML(text []byte, firstLine int, label string) (map[string]any, *Problem) {
+	data, err := yaml.YAMLToJSONStrict(text)
+	if err != nil {
+		message := yamlLineNumber.ReplaceAllStringFunc(err.Error(), func(m string) string {
+			n, _ := strconv.Atoi(strings.TrimPrefix(m, "line "))
+			return fmt.Sprintf("line %d", n+firstLine-1)
+		})
+		message = strings.ReplaceAll(strings.TrimPrefix(message, "error converting YAML to JSON: "), "\n", " ")
+		return nil, &Problem{Object: label, Message: "invalid YAML: " + message}
+	}
+
+	decoder := json.NewDecoder(bytes.NewReader(data))
+	decoder.UseNumber()
+	var value any
+	if err := decoder.Decode(&value); err != nil {
+		return nil, &Problem{Object: label, Message: "invalid JSON: " + err.Error()}
+	}
+	if value == nil {
+		return nil, nil
+	}
+	tree, ok := value.(map[string]any)
+	if !ok {
+		return nil, &Problem{Object: label, Message: fmt.Sprintf("the document is %s; expected a Kubernetes object with apiVersion, kind, metadata and spec", article(jsonTypeName(value)))}
+	}
+	return tree, nil
+}
+
+// listItems returns the items of a List as documents.
+func listItems(tree map[string]any, label string) ([]document, []Problem) {
+	items, ok := tree["items"].([]any)
+	if !ok && tree["items"] != nil {
+		return nil, []Problem{{Object: label, Path: "items", Message: "the items of a List must be a list of objects"}}
+	}
+	var docs []document
+	var problems []Problem
+	for i, item := range items {
+		itemLabel := fmt.Sprintf("%s, item %d", label, i+1)
+		object, ok := item.(map[string]any)
+		if !ok {
+			problems = append(problems, Problem{Object: itemLabel, Message: "the item is not an object"})
+			continue
+		}
+		doc, problem := newDocument(object, itemLabel)
+		if problem != nil {
+			problems = append(problems, *problem)
+			continue
+		}
+		docs = append(docs, doc)
+	}
+	return docs, problems
+}
+
+// newDocument reads the kind of a tree and names the document after it.
+func newDocument(tree map[string]any, label string) (document, *Problem) {
+	kind, ok := tree["kind"].(string)
+	if !ok || kind == "" {
+		return document{}, &Problem{Object: label, Path: "kind", Message: "missing; set kind: ScaledObject and apiVersion: " + KEDAAPIVersion}
+	}
+	doc := document{label: label, kind: kind, tree: tree}
+	if metadata, ok := tree["metadata"].(map[string]any); ok {
+		name, _ := metadata["name"].(string)
+		namespace, _ := metadata["namespace"].(string)
+		if namespace == "" && kind == KindScaledObject {
+			namespace = defaultNamespace
+		}
+		if name != "" {
+			doc.label = objectLabel(kind, namespace, name)
+		}
+	}
+	return doc, nil
+}
+
+// objectLabel names an object in messages, such as
+// "ScaledObject default/sample-app".
+func objectLabel(kind, namespace, name string) string {
+	if namespace == "" {
+		return kind + " " + name
+	}
+	return kind + " " + namespace + "/" + name
+}
+
+// decodeDocument checks doc against the type of target and decodes it,
+// ignoring the status of the object. The checker removes the values it
+// reports, so the rest still decodes and can be validated.
+func decodeDocument(doc document, target any, checker *schemaChecker) []Problem {
+	delete(doc.tree, "status")
+	checker.check(doc.tree, reflect.TypeOf(target).Elem(), "", "")
+	problems := checker.problems
+	for i := range problems {
+		problems[i].Object = doc.label
+	}
+
+	data, err := json.Marshal(doc.tree)
+	if err == nil {
+		decoder := json.NewDecoder(bytes.NewReader(data))
+		decoder.DisallowUnknownFields()
+		err = decoder.Decode(target)
+	}
+	if err != nil {
+		problems = append(problems, Problem{Object: doc.label, Message: "cannot decode the document: " + err.Error()})
+	}
+	return problems
+}
+
+// withoutOverlap drops the problems at or under the path of a problem of
+// the schema, which come from a field that kept its zero value because its
+// value had the wrong type.
+func withoutOverlap(problems, schema []Problem) []Problem {
+	var kept []Problem
+	for _, p := range problems {
+		overlaps := slices.ContainsFunc(schema, func(s Problem) bool {
+			return s.Object == p.Object && s.Path != "" &&
+				(p.Path == s.Path || strings.HasPrefix(p.Path, s.Path+".") || strings.HasPrefix(p.Path, s.Path+"["))
+		})
+		if !overlaps {
+			kept = append(kept, p)
+		}
+	}
+	return kept
+}
+
+// soChecker returns the checker of a ScaledObject document, which drops
+// unknown fields of metadata.
+func soChecker() *schemaChecker {
+	return &schemaChecker{lenient: map[reflect.Type]bool{reflect.TypeFor[ObjectMeta](): true}}
+}
+
+// taChecker returns the checker of a TriggerAuthentication document, whose
+// unsupported spec fields get messages that say how to replace them.
+func taChecker() *schemaChecker {
+	return &schemaChecker{
+		lenient: map[reflect.Type]bool{reflect.TypeFor[ObjectMeta](): true},
+		unknown: map[reflect.Type]func(string) string{
+			reflect.TypeFor[TriggerAuthenticationSpec](): unsupportedAuthField,
+			reflect.TypeFor[PodIdentity]():               unsupportedPodIdentityField,
+		},
+	}
+}
+
+func unsupportedAuthField(key string) string {
+	switch key {
+	case "env":
+		return "not supported in an embedded library, which has no container to read environment variables from; put the value in a secret, reference it with secretTargetRef, and pass it in BuildOptions.Secrets"
+	}
+	return "not supported; supply the value through secretTargetRef and BuildOptions.Secrets"
+}
+
+func unsupportedPodIdentityField(key string) string {
+	return fmt.Sprintf("%s is not supported; only provider, roleArn and identityOwner are read", key)
+}
+
+// errNoObject is the message of a nil *ScaledObject given to Config.
+var errNoObject = errors.New("scaler: the ScaledObject is nil; load one with LoadScaledObject")
