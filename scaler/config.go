@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -297,6 +298,9 @@ func (c Config) validateModifiers() error {
 	}
 	if err := validateMetricType("scalingModifiers.metricType", m.MetricType); err != nil {
 		return err
+	}
+	if slices.Contains(c.triggerNames(), CompositeMetricName) {
+		return fmt.Errorf("scaler: trigger %q: the name is the composite metric's when scalingModifiers are set; rename the trigger", CompositeMetricName)
 	}
 	_, err := compileFormula(m.Formula, c.triggerNames())
 	return err

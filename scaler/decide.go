@@ -68,8 +68,8 @@ func (s *Scaler) evaluateComposite(d *Decision) {
 
 	if len(failedNames) > 0 {
 		c.Err = fmt.Errorf("trigger %s failed", strings.Join(failedNames, ", "))
-	} else {
-		c.Value, c.Err = s.formula.eval(values)
+	} else if c.Value, c.Err = s.formula.eval(values); c.Err != nil {
+		d.Err = errors.Join(d.Err, c.Err)
 	}
 	if c.Err != nil {
 		s.compositeFailures = addFailure(s.compositeFailures)
@@ -137,7 +137,7 @@ func (s *Scaler) execute(now time.Time, d *Decision, metrics []hpa.Metric, faile
 	current, minimum, idle := d.Replicas.Current, s.cfg.MinReplicaCount, s.cfg.IdleReplicaCount
 	if d.Active {
 		s.lastActive = now
-		if current == 0 || (idle != nil && current < minimum) {
+		if s.belowActiveRange(current) {
 			s.activate(d, pause)
 			return false
 		}
@@ -159,6 +159,13 @@ func (s *Scaler) execute(now time.Time, d *Decision, metrics []hpa.Metric, faile
 		s.holdOrRunHPA(now, d, metrics)
 	}
 	return false
+}
+
+// belowActiveRange reports a workload at 0 replicas, or below
+// MinReplicaCount with an idle count, which activity brings up to
+// max(MinReplicaCount, 1) without the HPA.
+func (s *Scaler) belowActiveRange(current int32) bool {
+	return current == 0 || (s.cfg.IdleReplicaCount != nil && current < s.cfg.MinReplicaCount)
 }
 
 // activate brings an active workload up from 0 or idle replicas, unless
@@ -241,6 +248,9 @@ func (s *Scaler) runHPA(now time.Time, d *Decision, metrics []hpa.Metric) {
 
 	var invalid *hpa.InvalidMetricsError
 	switch {
+	case errors.As(err, &invalid) && invalid.Invalid == invalid.Total:
+		d.Action = ActionHold
+		d.note("hold: every metric of the HPA failed, so the workload stays at %d replicas", hd.DesiredReplicas)
 	case errors.As(err, &invalid):
 		d.Action = ActionHold
 		d.note("hold: a failed trigger keeps the HPA from scaling down, so the workload stays at %d replicas", hd.DesiredReplicas)

@@ -104,7 +104,7 @@ type Decision struct {
 	// HPA is the calculator's decision whenever the HPA ran in this poll.
 	HPA *hpa.Decision
 	// Err joins every failure of the poll: failed triggers (also those in
-	// fallback) and TargetErr. The rest of the decision is valid when only
+	// fallback), a failed scaling modifiers formula, and TargetErr. The rest of the decision is valid when only
 	// triggers failed.
 	Err error
 	// TargetErr is the error of reading or setting the target's replicas.
@@ -143,12 +143,13 @@ func (d Decision) explainTrigger(t TriggerValue) string {
 	}
 
 	value := formatValue(t.Value)
-	if t.Value < 0 {
+	formula := d.proposalFormula(t.Name)
+	if t.Value < 0 && formula != "" {
 		value += " (negative; the HPA receives it unchanged, as from KEDA, and proposes 0 replicas)"
 	}
 	text := fmt.Sprintf("%s: value %s, threshold %s, activationThreshold %s: %s",
 		t.Name, value, formatValue(t.Threshold), formatValue(t.ActivationThreshold), activeWord(t.Active))
-	if formula := d.proposalFormula(t.Name); formula != "" {
+	if formula != "" {
 		text += "; " + formula
 	}
 	return text

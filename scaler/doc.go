@@ -9,8 +9,9 @@
 // once and then every PollingInterval of the injected Clock. A poll has
 // these phases:
 //
-//  1. Read the target's replicas. If that fails, nothing changes and the
-//     Ready condition is False (ErrorGettingCurrentReplicas).
+//  1. Read the target's replicas. If that fails or gives a negative count,
+//     nothing changes and the Ready condition is False
+//     (ErrorGettingCurrentReplicas).
 //  2. Pause. With the paused annotation the poll stops here; with
 //     paused-replicas it first sets that count, once. Triggers are not
 //     queried. The paused-scale-in and paused-scale-out annotations instead

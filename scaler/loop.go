@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/promscaler/promscaler/hpa"
 )
 
 // reading is one trigger's result, taken without holding the lock.
@@ -38,6 +40,9 @@ func (s *Scaler) Step(ctx context.Context, now time.Time) (Decision, error) {
 	replicas, err := s.cfg.Target.Replicas(ctx)
 	if err != nil && ctx.Err() != nil {
 		return d, s.stopped(ctx, &d)
+	}
+	if err == nil {
+		err = checkReplicas(replicas)
 	}
 	if err != nil {
 		s.failTargetRead(now, &d, err)
@@ -110,6 +115,15 @@ func (s *Scaler) failTargetRead(now time.Time, d *Decision, err error) {
 		"reading the current replica count of the target failed: "+err.Error())
 }
 
+// checkReplicas rejects a replica count that no workload can have.
+func checkReplicas(r hpa.Replicas) error {
+	if r.Current < 0 || r.Status < 0 || r.Ready < 0 {
+		return fmt.Errorf("the target reported current %d, status %d, ready %d replicas; a Target must report counts of 0 or more",
+			r.Current, r.Status, r.Ready)
+	}
+	return nil
+}
+
 // readTriggers reads every trigger in order. A value that is not a finite
 // number counts as a failed read.
 func (s *Scaler) readTriggers(ctx context.Context, now time.Time) []reading {
@@ -145,9 +159,9 @@ func (s *Scaler) apply(ctx context.Context, d *Decision, pause Pause) {
 		s.logger.Info("replicas changed", "scaler", s.cfg.Name, "from", current, "to", d.DesiredReplicas, "action", d.Action)
 	}
 
-	if d.Action == ActionPaused && pause.Replicas != nil {
+	if d.Action == ActionPaused {
 		s.mu.Lock()
-		s.pausedApplied = true
+		s.markPausedApplied(pause)
 		s.mu.Unlock()
 	}
 }
@@ -168,6 +182,8 @@ func (s *Scaler) report(d Decision, pause Pause, targetRead bool) {
 	}
 	if c := d.Composite; c != nil && c.Err == nil {
 		s.cfg.Metrics.observeValue(name, CompositeMetricName, c.Value)
+	} else if c != nil {
+		s.logger.Error("composite metric failed", "scaler", name, "failures", c.Failures, "inFallback", c.InFallback, "err", c.Err)
 	}
 	s.cfg.Metrics.setPaused(name, pause.any())
 

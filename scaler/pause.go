@@ -81,15 +81,24 @@ func (s *Scaler) decidePaused(now time.Time, d *Decision, pause Pause) {
 	defer s.mu.Unlock()
 
 	d.Action = ActionPaused
-	s.conditions.set(now, ConditionReady, ConditionTrue, ReasonScaledObjectReady, readyMessage)
+	s.conditions.set(now, ConditionReady, ConditionTrue, ReasonScaledObjectReady, pausedReadyMessage)
 	current := d.Replicas.Current
 	if pause.Replicas == nil || s.pausedApplied || *pause.Replicas == current {
-		s.pausedApplied = s.pausedApplied || pause.Replicas != nil
+		s.markPausedApplied(pause)
 		d.note("paused (%s): the workload stays at %d replicas", pause, current)
 		return
 	}
 	d.DesiredReplicas = *pause.Replicas
 	d.note("paused (%s): %d → %d", pause, current, *pause.Replicas)
+}
+
+// markPausedApplied records that the paused-replicas count of pause is on
+// the target. A count that SetPause changed during the poll stays to be set
+// at the next one. The caller holds s.mu.
+func (s *Scaler) markPausedApplied(pause Pause) {
+	if pause.Replicas != nil && equalReplicas(pause.Replicas, s.pause.Replicas) {
+		s.pausedApplied = true
+	}
 }
 
 // pausedBehavior returns b with the selectPolicy of each paused direction

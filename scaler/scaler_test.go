@@ -286,7 +286,7 @@ func TestStepExplainsFailure(t *testing.T) {
 	want := "s0-prometheus: failed 1 time in a row: connection refused\n" +
 		"s0-prometheus: invalid: connection refused\n" +
 		"1 of 1 metrics invalid: replicas stay at 2\n" +
-		"hold: a failed trigger keeps the HPA from scaling down, so the workload stays at 2 replicas"
+		"hold: every metric of the HPA failed, so the workload stays at 2 replicas"
 	if got != want {
 		t.Errorf("Explain() =\n%s\nwant\n%s", got, want)
 	}

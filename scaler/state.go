@@ -26,7 +26,8 @@ type State struct {
 	// LastActiveTime is the last poll at which the workload was active,
 	// nil if it never was.
 	LastActiveTime *time.Time `json:"lastActiveTime,omitempty"`
-	// History is the HPA's recommendations and scale events.
+	// History is the HPA's recommendations and scale events. It is empty
+	// while the paused or paused-replicas annotation has deleted the HPA.
 	History hpa.History `json:"history"`
 	// Failures maps trigger names to their consecutive failures; triggers
 	// without failures may be left out.
@@ -45,9 +46,13 @@ func (s *Scaler) State() State {
 	defer s.mu.Unlock()
 
 	st := State{
-		Version: StateVersion, CreatedAt: s.createdAt, History: s.calc.History(),
+		Version: StateVersion, CreatedAt: s.createdAt,
 		CompositeFailures: s.compositeFailures, OriginalReplicas: clonePtr(s.original),
 		Conditions: slices.Clone(s.conditions[:]),
+	}
+	// A full pause deletes the HPA, so its history ends with the pause.
+	if !s.hpaDeleted && !s.pause.stopsLoop() {
+		st.History = s.calc.History()
 	}
 	if !s.lastPoll.IsZero() {
 		t := s.lastPoll
@@ -91,6 +96,8 @@ func (s *Scaler) restore(now time.Time, st State) error {
 	for _, c := range st.Conditions {
 		s.conditions[slices.Index(conditionTypes[:], c.Type)] = c
 	}
+	// A fallback in progress continues across the restart, so it is not logged as a new one.
+	s.inFallback = s.conditions[slices.Index(conditionTypes[:], ConditionFallback)].Status == ConditionTrue
 
 	h := st.History
 	if len(h.Recommendations)+len(h.ScaleUpEvents)+len(h.ScaleDownEvents) > 0 {

@@ -45,7 +45,10 @@ const (
 	ReasonScaledObjectUnpaused        = "ScaledObjectUnpaused"
 )
 
-const readyMessage = "the target and every trigger were read"
+const (
+	readyMessage       = "the target and every trigger were read"
+	pausedReadyMessage = "the target was read; triggers are not read while paused"
+)
 
 // Condition is one status condition of the scaler, with the JSON field
 // names of a Kubernetes condition.
@@ -94,6 +97,10 @@ func (c *conditions) setPaused(now time.Time, p Pause) {
 // the triggers.
 func (s *Scaler) updateConditions(now time.Time, d *Decision, failed, cooling bool) {
 	switch {
+	case failed && d.Active && s.belowActiveRange(d.Replicas.Current):
+		// Activation from 0 or idle replicas comes before the trigger
+		// errors, and leaves Ready True.
+		s.conditions.set(now, ConditionReady, ConditionTrue, ReasonScaledObjectReady, readyMessage)
 	case failed && d.Active:
 		s.conditions.set(now, ConditionReady, ConditionUnknown, ReasonPartialTriggerError, failedTriggersMessage(d))
 	case failed && s.cfg.Fallback == nil:
@@ -122,13 +129,17 @@ func (s *Scaler) updateConditions(now time.Time, d *Decision, failed, cooling bo
 	}
 }
 
-// failedTriggersMessage names the failed triggers and their errors.
+// failedTriggersMessage names the failed triggers and their errors, or the
+// composite metric's error when its formula failed.
 func failedTriggersMessage(d *Decision) string {
 	var parts []string
 	for _, t := range d.Triggers {
 		if t.Err != nil && !t.InFallback {
 			parts = append(parts, strconv.Quote(t.Name)+": "+t.Err.Error())
 		}
+	}
+	if c := d.Composite; len(parts) == 0 && c != nil && c.Err != nil {
+		return CompositeMetricName + " failed: " + c.Err.Error()
 	}
 	return "failed triggers: " + strings.Join(parts, "; ")
 }
