@@ -84,17 +84,21 @@ func (so *ScaledObject) resolveAuth(ref *AuthenticationRef, opts BuildOptions) (
 // findAuthentication returns the authentication that ref names, searching
 // those loaded with the object first, or nil.
 func (so *ScaledObject) findAuthentication(ref *AuthenticationRef, extra []*TriggerAuthentication) *TriggerAuthentication {
-	kind := authKind(ref.Kind)
 	for _, ta := range slices.Concat(so.authentications, extra) {
-		if ta == nil || authKind(ta.Kind) != kind || ta.Metadata.Name != ref.Name {
-			continue
+		if so.refersTo(ref, ta) {
+			return ta
 		}
-		if kind == KindTriggerAuthentication && ta.Metadata.Namespace != "" && ta.Metadata.Namespace != so.namespace() {
-			continue
-		}
-		return ta
 	}
 	return nil
+}
+
+// refersTo reports whether ref, of a trigger of the object, names ta.
+func (so *ScaledObject) refersTo(ref *AuthenticationRef, ta *TriggerAuthentication) bool {
+	kind := authKind(ref.Kind)
+	if ta == nil || authKind(ta.Kind) != kind || ta.Metadata.Name != ref.Name {
+		return false
+	}
+	return kind == KindClusterTriggerAuthentication || ta.Metadata.Namespace == "" || ta.Metadata.Namespace == so.namespace()
 }
 
 // authKind returns kind, or TriggerAuthentication when it is empty.
@@ -132,6 +136,8 @@ func clientConfig(md PrometheusMetadata, auth resolvedAuth, opts BuildOptions) (
 	}
 	// KEDA applies unsafeSsl and a CA only to https connections, so they
 	// are dropped for an http address rather than rejected.
+	// NOTE: KEDA reads the CA only when authModes is set, and ignores
+	// unsafeSsl when a CA or tls mode is set; here both always apply.
 	if strings.HasPrefix(strings.ToLower(md.ServerAddress), "https://") {
 		cfg.TLS = amp.TLSConfig{InsecureSkipVerify: md.UnsafeSSL, CA: auth.params[paramCA]}
 	}
@@ -233,6 +239,9 @@ func applyAWS(cfg *amp.Config, md PrometheusMetadata, auth resolvedAuth, opts Bu
 	workspaceHost := isWorkspaceAddress(md.ServerAddress)
 
 	podIdentity := auth.podIdentity.Provider == podIdentityProviderAWS
+	if problem := ignoredAWSCredentials(md, auth, role != "", staticKeys); problem != nil {
+		return []Problem{*problem}
+	}
 	signed := podIdentity || md.IdentityOwner == identityOwnerOperator || role != "" || staticKeys
 	if md.IdentityOwner == identityOwnerPod && !podIdentity && role == "" && !staticKeys {
 		return []Problem{{Path: "metadata.identityOwner", Message: "pod signs with credentials given for the trigger, but there are none: " +
@@ -267,11 +276,27 @@ func applyAWS(cfg *amp.Config, md PrometheusMetadata, auth resolvedAuth, opts Bu
 			Region:          region,
 		})
 		if err != nil {
-			return []Problem{{Path: "authenticationRef", Message: auth.source + ": " + trimPrefixes(err.Error())}}
+			return []Problem{{Path: "authenticationRef", Message: auth.source + ": " + manifestMessage(err.Error())}}
 		}
 		cfg.Credentials = credentials
 	default:
 		cfg.RoleARN = role
+	}
+	return nil
+}
+
+// ignoredAWSCredentials reports credentials that KEDA would ignore, so
+// that requests are not signed with an identity KEDA would not use. KEDA
+// ignores static keys beside podIdentity provider aws, and a role ARN or
+// static keys beside identityOwner operator without that pod identity.
+func ignoredAWSCredentials(md PrometheusMetadata, auth resolvedAuth, role, staticKeys bool) *Problem {
+	switch {
+	case auth.podIdentity.Provider == podIdentityProviderAWS && staticKeys:
+		return &Problem{Path: "authenticationRef", Message: auth.source + ": podIdentity provider aws signs with the host's own AWS identity, " +
+			"and KEDA then ignores awsAccessKeyID and awsSecretAccessKey; remove the podIdentity to sign with the keys, or remove the keys"}
+	case auth.podIdentity.Provider != podIdentityProviderAWS && md.IdentityOwner == identityOwnerOperator && (role || staticKeys):
+		return &Problem{Path: "metadata.identityOwner", Message: "operator signs with the host's own AWS identity, " +
+			"and KEDA then ignores the role ARN and static keys given for the trigger; remove identityOwner to sign with them, or remove them"}
 	}
 	return nil
 }

@@ -97,7 +97,7 @@ func (so *ScaledObject) baseConfig(opts BuildOptions) Config {
 		InitialCooldownPeriod: seconds(spec.InitialCooldownPeriod),
 		MinReplicaCount:       valueOr(spec.MinReplicaCount, 0),
 		MaxReplicaCount:       valueOr(spec.MaxReplicaCount, 0),
-		IdleReplicaCount:      copyPointer(spec.IdleReplicaCount),
+		IdleReplicaCount:      idleReplicaCount(spec),
 		Pause:                 pause,
 		CreatedAt:             so.Metadata.CreationTimestamp,
 		Clock:                 opts.Clock,
@@ -171,11 +171,11 @@ func (so *ScaledObject) buildTrigger(i int, spec ScaleTrigger, opts BuildOptions
 	}
 	client, err := amp.NewClient(cfg)
 	if err != nil {
-		return Trigger{}, []Problem{{Message: trimPrefixes(err.Error())}}
+		return Trigger{}, []Problem{{Message: manifestMessage(err.Error())}}
 	}
 	source, err := amp.NewSource(client, md.Query, promql.ReduceOptions{IgnoreNullValues: md.IgnoreNullValues})
 	if err != nil {
-		return Trigger{}, []Problem{{Path: "metadata.query", Message: trimPrefixes(err.Error())}}
+		return Trigger{}, []Problem{{Path: "metadata.query", Message: manifestMessage(err.Error())}}
 	}
 
 	name := spec.Name
@@ -206,8 +206,11 @@ func secondsPointer(p *int32) *time.Duration {
 	return &d
 }
 
-func copyPointer(p *int32) *int32 {
-	if p == nil {
+// idleReplicaCount returns a copy of the idle count, or nil when it has
+// no effect.
+func idleReplicaCount(spec ScaledObjectSpec) *int32 {
+	p := spec.IdleReplicaCount
+	if p == nil || ineffectiveIdle(spec) {
 		return nil
 	}
 	v := *p

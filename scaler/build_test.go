@@ -315,6 +315,9 @@ func TestConfigProblems(t *testing.T) {
 	secrets := map[string]map[string]string{"prom": {"bearerToken": "s3cret-value"}}
 	awsIdentity := &TriggerAuthentication{APIVersion: KEDAAPIVersion, Kind: KindTriggerAuthentication, Metadata: ObjectMeta{Name: "aws"},
 		Spec: TriggerAuthenticationSpec{PodIdentity: &PodIdentity{Provider: "aws", RoleARN: "arn:aws:iam::123456789012:role/amp"}}}
+	awsIdentityWithKeys := &TriggerAuthentication{APIVersion: KEDAAPIVersion, Kind: KindTriggerAuthentication, Metadata: ObjectMeta{Name: "aws-keys"},
+		Spec: TriggerAuthenticationSpec{PodIdentity: &PodIdentity{Provider: "aws"}, SecretTargetRef: []SecretTargetRef{
+			{Parameter: "awsAccessKeyID", Name: "amp", Key: "id"}, {Parameter: "awsSecretAccessKey", Name: "amp", Key: "secret"}}}}
 	otherNamespace := *bearer
 	otherNamespace.Metadata.Namespace = "billing"
 	tests := []struct {
@@ -350,6 +353,13 @@ func TestConfigProblems(t *testing.T) {
 			"spec.triggers[0].metadata.identityOwner: pod signs with credentials given for the trigger, but there are none: " +
 				"KEDA would use the workload's own role, which an embedded library cannot see; set awsRoleArn to a role to assume, " +
 				"give awsAccessKeyID and awsSecretAccessKey through secretTargetRef, or use identityOwner operator to sign with the host's own identity"},
+		{"build: operator with role", map[string]any{"identityOwner": "operator", "awsRegion": "us-east-1", "awsRoleArn": "arn:aws:iam::123456789012:role/amp"}, nil, BuildOptions{},
+			"spec.triggers[0].metadata.identityOwner: operator signs with the host's own AWS identity, and KEDA then ignores the role ARN and static keys given for the trigger; " +
+				"remove identityOwner to sign with them, or remove them"},
+		{"build: pod identity with keys", map[string]any{"awsRegion": "us-east-1"}, map[string]any{"name": "aws-keys"},
+			BuildOptions{TriggerAuthentications: []*TriggerAuthentication{awsIdentityWithKeys}, Secrets: map[string]map[string]string{"amp": {"id": "AKIDEXAMPLE", "secret": "s3cret-key"}}},
+			"spec.triggers[0].authenticationRef: TriggerAuthentication aws-keys: podIdentity provider aws signs with the host's own AWS identity, and KEDA then ignores awsAccessKeyID and awsSecretAccessKey; " +
+				"remove the podIdentity to sign with the keys, or remove the keys"},
 		{"build: signed without region", map[string]any{"identityOwner": "operator"}, nil, BuildOptions{},
 			"spec.triggers[0].metadata.awsRegion: missing; requests to http://prometheus:9090 are signed with SigV4, which needs the region because the host name does not contain one"},
 		{"build: credentials with role", map[string]any{"awsRegion": "us-east-1"}, map[string]any{"name": "aws"},
@@ -358,6 +368,9 @@ func TestConfigProblems(t *testing.T) {
 		{"build: shared client with unsafeSsl", map[string]any{"unsafeSsl": "true", "serverAddress": "https://prometheus:9090"}, nil,
 			BuildOptions{HTTPClient: &http.Client{}},
 			"spec.triggers[0]: unsafeSsl, a CA and TLS authentication need a transport of the trigger's own, but BuildOptions.HTTPClient is set; configure TLS on that client's transport, or leave BuildOptions.HTTPClient nil"},
+		{"build: Authorization header with bearer", map[string]any{"authModes": "bearer", "customHeaders": "Authorization=Bearer other"}, map[string]any{"name": "prom-auth"},
+			BuildOptions{TriggerAuthentications: []*TriggerAuthentication{bearer}, Secrets: secrets},
+			"spec.triggers[0]: header Authorization conflicts with SigV4 signing and with authModes bearer and basic; remove it from customHeaders"},
 		{"build: bearer on workspace", map[string]any{"authModes": "bearer", "serverAddress": realWorkspace}, map[string]any{"name": "prom-auth"},
 			BuildOptions{TriggerAuthentications: []*TriggerAuthentication{bearer}, Secrets: secrets},
 			"spec.triggers[0].metadata.authModes: bearer and basic authentication cannot be combined with SigV4, " +

@@ -74,9 +74,10 @@ type document struct {
 
 // LoadScaledObject reads one ScaledObject from YAML or JSON. The data may
 // hold several documents separated by ---, or a List of objects as
-// `kubectl get -o yaml` prints it. TriggerAuthentication and
-// ClusterTriggerAuthentication documents are kept in the result for its
-// Config method; documents of other kinds are skipped with a warning.
+// `kubectl get -o yaml` prints it. The TriggerAuthentication and
+// ClusterTriggerAuthentication documents that a trigger references are
+// kept in the result for its Config method. Other authentications and
+// documents of other kinds are skipped with a warning.
 //
 // Unknown fields under spec are errors, so a misspelled field is not
 // ignored; unknown fields of metadata and the status are ignored. The
@@ -88,7 +89,7 @@ func LoadScaledObject(data []byte) (*ScaledObject, error) {
 
 	var warnings []string
 	var objects []*ScaledObject
-	var authentications []*TriggerAuthentication
+	var authentications []loadedAuthentication
 	for _, doc := range docs {
 		switch doc.kind {
 		case KindScaledObject:
@@ -97,8 +98,8 @@ func LoadScaledObject(data []byte) (*ScaledObject, error) {
 			objects = append(objects, so)
 		case KindTriggerAuthentication, KindClusterTriggerAuthentication:
 			ta := &TriggerAuthentication{}
-			problems = append(problems, decodeDocument(doc, ta, taChecker())...)
-			authentications = append(authentications, ta)
+			authProblems := decodeDocument(doc, ta, taChecker())
+			authentications = append(authentications, loadedAuthentication{label: doc.label, ta: ta, problems: authProblems})
 		default:
 			warnings = append(warnings, fmt.Sprintf("%s: kind %q skipped; only ScaledObject, TriggerAuthentication and ClusterTriggerAuthentication are read", doc.label, doc.kind))
 		}
@@ -115,7 +116,16 @@ func LoadScaledObject(data []byte) (*ScaledObject, error) {
 	}
 
 	so := objects[0]
-	so.authentications = authentications
+	for _, a := range authentications {
+		// An authentication that no trigger names, such as one for another
+		// workload of the same chart, does not affect this object.
+		if !so.references(a.ta) {
+			warnings = append(warnings, a.label+": skipped, because no trigger of the ScaledObject references it")
+			continue
+		}
+		problems = append(problems, a.problems...)
+		so.authentications = append(so.authentications, a.ta)
+	}
 	checked, soWarnings := so.check()
 	problems = append(problems, withoutOverlap(checked, problems)...)
 	if len(problems) > 0 {
@@ -123,6 +133,24 @@ func LoadScaledObject(data []byte) (*ScaledObject, error) {
 	}
 	so.warnings = append(warnings, soWarnings...)
 	return so, nil
+}
+
+// loadedAuthentication is an authentication document and the problems
+// found while decoding it.
+type loadedAuthentication struct {
+	label    string
+	ta       *TriggerAuthentication
+	problems []Problem
+}
+
+// references reports whether a trigger of the object names ta.
+func (so *ScaledObject) references(ta *TriggerAuthentication) bool {
+	for _, trigger := range so.Spec.Triggers {
+		if ref := trigger.AuthenticationRef; ref != nil && so.refersTo(ref, ta) {
+			return true
+		}
+	}
+	return false
 }
 
 // LoadTriggerAuthentication reads one TriggerAuthentication or
@@ -256,7 +284,13 @@ func parseYAML(text []byte, firstLine int, label string) (map[string]any, *Probl
 			n, _ := strconv.Atoi(strings.TrimPrefix(m, "line "))
 			return fmt.Sprintf("line %d", n+firstLine-1)
 		})
-		message = strings.ReplaceAll(strings.TrimPrefix(message, "error converting YAML to JSON: "), "\n", " ")
+		message = strings.Join(strings.Fields(strings.TrimPrefix(message, "error converting YAML to JSON: ")), " ")
+		if n, ok := tabIndentedLine(text, err.Error()); ok {
+			message += fmt.Sprintf("; line %d is indented with a tab, which YAML does not allow, so indent it with spaces", n+firstLine-1)
+		}
+		if strings.Contains(message, "already set in map") {
+			message += "; keep one of the keys of the same name"
+		}
 		return nil, &Problem{Object: label, Message: "invalid YAML: " + message}
 	}
 
@@ -274,6 +308,23 @@ func parseYAML(text []byte, firstLine int, label string) (map[string]any, *Probl
 		return nil, &Problem{Object: label, Message: fmt.Sprintf("the document is %s; expected a Kubernetes object with apiVersion, kind, metadata and spec", article(jsonTypeName(value)))}
 	}
 	return tree, nil
+}
+
+// tabIndentedLine returns the line of text that a YAML error names, and
+// whether a tab is part of that line's indentation.
+func tabIndentedLine(text []byte, message string) (int, bool) {
+	match := yamlLineNumber.FindStringSubmatch(message)
+	if match == nil {
+		return 0, false
+	}
+	n, _ := strconv.Atoi(match[1])
+	lines := bytes.Split(text, []byte("\n"))
+	if n < 1 || n > len(lines) {
+		return 0, false
+	}
+	line := lines[n-1]
+	indentation := line[:len(line)-len(bytes.TrimLeft(line, " \t"))]
+	return n, bytes.IndexByte(indentation, '\t') >= 0
 }
 
 // listItems returns the items of a List as documents.

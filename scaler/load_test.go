@@ -207,6 +207,10 @@ func TestLoadRules(t *testing.T) {
 			[]string{"metadata.name: missing; name the ScaledObject"}},
 		{"load: name too long", map[string]any{"metadata.name": strings.Repeat("a", 64)},
 			[]string{`metadata.name: "` + strings.Repeat("a", 64) + `" is 64 characters long; KEDA allows at most 63, because it uses the name as a label value`}},
+		{"load: HPA name too long", map[string]any{"metadata.name": strings.Repeat("a", 55)},
+			[]string{`metadata.name: "` + strings.Repeat("a", 55) + `" gives the HPA name "keda-hpa-` + strings.Repeat("a", 55) + `", which is 64 characters long; KEDA allows at most 63, so shorten the name or set spec.advanced.horizontalPodAutoscalerConfig.name`}},
+		{"load: HPA name set too long", map[string]any{"spec.advanced.horizontalPodAutoscalerConfig.name": strings.Repeat("h", 64)},
+			[]string{`spec.advanced.horizontalPodAutoscalerConfig.name: "` + strings.Repeat("h", 64) + `" is 64 characters long; KEDA allows at most 63`}},
 		{"load: paused not boolean", map[string]any{"metadata.annotations": map[string]any{"autoscaling.keda.sh/paused": "yes please"}},
 			[]string{`metadata.annotations["autoscaling.keda.sh/paused"]: "yes please" is not a boolean; use "true" or "false"`}},
 		{"load: paused-replicas negative", map[string]any{"metadata.annotations": map[string]any{"autoscaling.keda.sh/paused-replicas": "-1"}},
@@ -240,8 +244,6 @@ func TestLoadRules(t *testing.T) {
 		{"load: idle equal to min", map[string]any{"spec.minReplicaCount": 1, "spec.idleReplicaCount": 1},
 			[]string{"spec.idleReplicaCount: 1 is not below minReplicaCount 1; use a count below minReplicaCount, or remove idleReplicaCount"}},
 		{"load: idle zero without min", map[string]any{"spec.idleReplicaCount": 0},
-			[]string{"spec.idleReplicaCount: 0 is not below minReplicaCount 0; use a count below minReplicaCount, or remove idleReplicaCount"}},
-		{"load: idle zero with min zero", map[string]any{"spec.idleReplicaCount": 0, "spec.minReplicaCount": 0},
 			[]string{"spec.idleReplicaCount: 0 is not below minReplicaCount 0; use a count below minReplicaCount, or remove idleReplicaCount"}},
 		{"load: idle negative", map[string]any{"spec.idleReplicaCount": -1, "spec.minReplicaCount": 1},
 			[]string{"spec.idleReplicaCount: -1 is below 0; use 0 or more"}},
@@ -331,6 +333,8 @@ func TestLoadAcceptsValidVariants(t *testing.T) {
 		edits map[string]any
 	}{
 		{"load: idle below min", map[string]any{"spec.idleReplicaCount": 0, "spec.minReplicaCount": 1}},
+		{"load: name of 54 characters", map[string]any{"metadata.name": strings.Repeat("a", 54)}},
+		{"load: long name with HPA name", map[string]any{"metadata.name": strings.Repeat("a", 63), "spec.advanced.horizontalPodAutoscalerConfig.name": "api-hpa"}},
 		{"load: fallback with Value", map[string]any{"spec.fallback": map[string]any{"failureThreshold": 3, "replicas": 2, "behavior": "currentReplicasIfHigher"}, "spec.triggers[0].metricType": "Value"}},
 		{"load: empty scalingModifiers", map[string]any{"spec.advanced.scalingModifiers": map[string]any{}}},
 		{"load: formula with target", map[string]any{"spec.advanced.scalingModifiers": map[string]any{"formula": "api / 2", "target": "10", "activationTarget": "0.5", "metricType": "Value"}, "spec.triggers[0].name": "api"}},
@@ -403,7 +407,11 @@ func TestLoadDocumentErrors(t *testing.T) {
 		{"load: only other kinds", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", "scaler: no ScaledObject found; the data must contain one document of kind ScaledObject"},
 		{"load: kind missing", "apiVersion: keda.sh/v1alpha1\nmetadata: {name: x}\n", "scaler: document 1: kind: missing; set kind: ScaledObject and apiVersion: keda.sh/v1alpha1"},
 		{"load: YAML syntax error", "# nothing\n---\nkind: [ScaledObject\n", "scaler: document 2: invalid YAML: yaml: line 3: did not find expected ',' or ']'"},
-		{"load: duplicate YAML key", "kind: ScaledObject\nkind: ScaledObject\n", `scaler: document 1: invalid YAML: yaml: unmarshal errors:   line 2: key "kind" already set in map`},
+		{"load: tab indentation", "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata:\n\tname: x\n",
+			"scaler: document 1: invalid YAML: yaml: line 4: found character that cannot start any token; line 4 is indented with a tab, which YAML does not allow, so indent it with spaces"},
+		{"load: tab after separator", "# header\n---\nkind: ScaledObject\nspec:\n  \tpollingInterval: 5\n",
+			"scaler: document 2: invalid YAML: yaml: line 5: found character that cannot start any token; line 5 is indented with a tab, which YAML does not allow, so indent it with spaces"},
+		{"load: duplicate YAML key", "kind: ScaledObject\nkind: ScaledObject\n", `scaler: document 1: invalid YAML: yaml: unmarshal errors: line 2: key "kind" already set in map; keep one of the keys of the same name`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -504,4 +512,31 @@ func FuzzLoadScaledObject(f *testing.F) {
 			t.Fatalf("a loaded object does not validate: %v", err)
 		}
 	})
+}
+
+func TestLoadIdleZeroWithMinZero(t *testing.T) {
+	tree := minimalObject()
+	setPath(t, tree, "spec.minReplicaCount", 0)
+	setPath(t, tree, "spec.idleReplicaCount", 0)
+
+	so, err := loadTree(t, tree)
+	require.NoError(t, err)
+	cfg, err := so.Config(BuildOptions{Target: &MemoryTarget{}})
+	require.NoError(t, err)
+
+	assert.Contains(t, so.Warnings(), "spec.idleReplicaCount: 0 has no effect, because minReplicaCount is 0 and the workload scales to zero when inactive; remove idleReplicaCount")
+	assert.Nil(t, cfg.IdleReplicaCount)
+}
+
+func TestLoadSkipsUnreferencedAuthentication(t *testing.T) {
+	data := string(readTestdata(t, "sample-app.yaml")) + "---\n" + string(readTestdata(t, "sample-app-ta.yaml")) + "---\n" +
+		"apiVersion: keda.sh/v1alpha1\nkind: TriggerAuthentication\nmetadata: {name: rabbitmq-vault, namespace: default}\n" +
+		"spec:\n  hashiCorpVault: {address: \"http://vault:8200\", authentication: kubernetes}\n"
+
+	so, err := LoadScaledObject([]byte(data))
+
+	require.NoError(t, err)
+	require.Len(t, so.authentications, 1)
+	assert.Equal(t, "sample-app-ta", so.authentications[0].Metadata.Name)
+	assert.Contains(t, so.Warnings(), "TriggerAuthentication default/rabbitmq-vault: skipped, because no trigger of the ScaledObject references it")
 }

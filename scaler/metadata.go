@@ -2,6 +2,7 @@ package scaler
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -49,7 +50,9 @@ type PrometheusMetadata struct {
 	// identity, "pod" to sign with a role or keys given for the trigger,
 	// or empty (identityOwner).
 	IdentityOwner string
-	// AWSRoleARN is a role to assume for signing (awsRoleArn).
+	// AWSRoleARN is a role to assume for signing (awsRoleArn). KEDA's
+	// prometheus scaler does not read this key, and takes the role only
+	// from a TriggerAuthentication.
 	AWSRoleARN string
 	// AuthModes are the authentication modes for a plain Prometheus server:
 	// bearer, basic and tls (authModes, comma separated).
@@ -80,6 +83,9 @@ const (
 	keyAuthMode            = "authMode"
 	keyNamespace           = "namespace"
 )
+
+// requiredKeys are the keys that trigger metadata must set.
+var requiredKeys = []string{keyServerAddress, keyQuery, keyThreshold}
 
 // authOnlyKeys are parameters that KEDA reads only from a
 // TriggerAuthentication, never from trigger metadata.
@@ -216,7 +222,7 @@ func (r *metadataReader) readOptional(md *PrometheusMetadata) {
 func (r *metadataReader) readAWS(md *PrometheusMetadata) {
 	if key, value, ok := r.lookup(keyAWSRegion); ok {
 		if err := sigv4.CheckRegion(value); err != nil {
-			r.fail(key, "%s", trimPrefixes(err.Error()))
+			r.fail(key, "%s", manifestMessage(err.Error()))
 		}
 		md.AWSRegion = value
 	}
@@ -228,7 +234,7 @@ func (r *metadataReader) readAWS(md *PrometheusMetadata) {
 	}
 	if key, value, ok := r.lookup(keyAWSRoleARN); ok {
 		if err := (sigv4.CredentialsConfig{RoleARN: value}).Validate(); err != nil {
-			r.fail(key, "%s", trimPrefixes(err.Error()))
+			r.fail(key, "%s", manifestMessage(err.Error()))
 		}
 		md.AWSRoleARN = value
 	}
@@ -363,7 +369,7 @@ func (r *metadataReader) checkServer(md PrometheusMetadata) {
 		address = placeholderPattern.ReplaceAllString(address, "placeholder")
 	}
 	if err := (amp.Config{ServerAddress: address}).Validate(); err != nil {
-		r.fail(keyServerAddress, "%s", trimPrefixes(err.Error()))
+		r.fail(keyServerAddress, "%s", manifestMessage(err.Error()))
 		return
 	}
 
@@ -375,14 +381,16 @@ func (r *metadataReader) checkServer(md PrometheusMetadata) {
 		r.fail(keyAWSRegion, "%q differs from region %q of the workspace URL, and AMP rejects a signature for another region; remove awsRegion or correct it", md.AWSRegion, hostRegion)
 	}
 	if err := (amp.Config{ServerAddress: address, Headers: md.CustomHeaders}).Validate(); err != nil {
-		r.fail(keyCustomHeaders, "%s", trimPrefixes(err.Error()))
+		r.fail(keyCustomHeaders, "%s", manifestMessage(err.Error()))
 	}
 	if err := (amp.Config{ServerAddress: address, QueryParameters: toValues(md.QueryParameters)}).Validate(); err != nil {
-		r.fail(keyQueryParameters, "%s", trimPrefixes(err.Error()))
+		r.fail(keyQueryParameters, "%s", manifestMessage(err.Error()))
 	}
 }
 
-// checkUnknownKeys reports the keys that no field read.
+// checkUnknownKeys reports the keys that no field read. A key that
+// misspells a required key that is missing is an error, so that the
+// problem names the key that was written.
 func (r *metadataReader) checkUnknownKeys() {
 	keys := make([]string, 0, len(r.values))
 	for key := range r.values {
@@ -391,12 +399,18 @@ func (r *metadataReader) checkUnknownKeys() {
 		}
 	}
 	slices.Sort(keys)
+	knownKeys := slices.Sorted(maps.Keys(r.known))
 	for _, key := range keys {
+		guess := closestName(key, knownKeys)
 		switch {
 		case strings.HasSuffix(key, "FromEnv"):
 			r.fail(key, "not supported, because an embedded library has no container environment to read; set %s directly, or for a secret use a TriggerAuthentication with secretTargetRef", strings.TrimSuffix(key, "FromEnv"))
 		case slices.Contains(authOnlyKeys, key):
 			r.warn(key, "ignored, because KEDA reads it only from a TriggerAuthentication; put the value in a secret and reference it with secretTargetRef")
+		case guess != "" && slices.Contains(requiredKeys, guess) && strings.TrimSpace(r.values[guess]) == "":
+			r.fail(key, "unknown key; did you mean %s?", guess)
+		case guess != "":
+			r.warn(key, "unknown key, ignored as KEDA ignores it; did you mean %s?", guess)
 		default:
 			r.warn(key, "unknown key, ignored as KEDA ignores it; check the spelling")
 		}
@@ -415,11 +429,21 @@ func toValues(pairs map[string]string) url.Values {
 	return values
 }
 
-// trimPrefixes removes the package prefixes of an amp or sigv4 message,
-// which are noise inside a problem of a manifest.
-func trimPrefixes(message string) string {
+// manifestTerms replaces the amp.Config fields that messages of amp name
+// with the trigger metadata keys and authModes that set them.
+var manifestTerms = strings.NewReplacer(
+	"Config.ServerAddress", keyServerAddress,
+	"Config.Headers", keyCustomHeaders,
+	"Config.QueryParameters", keyQueryParameters,
+	"SigV4, BearerToken or BasicAuth", "SigV4 signing and with authModes bearer and basic",
+)
+
+// manifestMessage removes the package prefixes of an amp or sigv4 message,
+// which are noise inside a problem of a manifest, and names the settings
+// as the manifest does.
+func manifestMessage(message string) string {
 	for _, prefix := range []string{"amp: ", "sigv4: "} {
 		message = strings.TrimPrefix(message, prefix)
 	}
-	return message
+	return manifestTerms.Replace(message)
 }

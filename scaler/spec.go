@@ -20,6 +20,9 @@ const (
 	// maxObjectNameLength is the limit of a label value, which KEDA puts
 	// the ScaledObject's name in.
 	maxObjectNameLength = 63
+	// hpaNamePrefix starts the name of the HPA that KEDA creates for a
+	// ScaledObject whose horizontalPodAutoscalerConfig names none.
+	hpaNamePrefix = "keda-hpa-"
 	// kedaMaxReplicaCount is KEDA's default maxReplicaCount.
 	kedaMaxReplicaCount = 100
 

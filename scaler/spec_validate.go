@@ -66,18 +66,37 @@ func (so *ScaledObject) checkHeader(v *validation) {
 	if so.Kind != KindScaledObject {
 		v.fail("kind", "%q is not %s", so.Kind, KindScaledObject)
 	}
-	switch name := so.Metadata.Name; {
-	case name == "":
-		v.fail("metadata.name", "missing; name the ScaledObject")
-	case len(name) > maxObjectNameLength:
-		v.fail("metadata.name", "%q is %d characters long; KEDA allows at most %d, because it uses the name as a label value", name, len(name), maxObjectNameLength)
-	}
+	so.checkNames(v)
 	_, problems := parsePause(so.Metadata.Annotations)
 	for _, p := range problems {
 		v.fail(p.Path, "%s", p.Message)
 	}
 	if so.Spec.ScaleTargetRef.Name == "" {
 		v.fail("spec.scaleTargetRef.name", "missing; name the workload to scale")
+	}
+}
+
+// checkNames checks the object's name and the name of the HPA that KEDA
+// creates for it, which are label values of at most 63 characters. The HPA
+// is named keda-hpa-<name> unless horizontalPodAutoscalerConfig names it.
+func (so *ScaledObject) checkNames(v *validation) {
+	const hpaNamePath = "spec.advanced.horizontalPodAutoscalerConfig.name"
+	var hpaName string
+	if advanced := so.Spec.Advanced; advanced != nil && advanced.HorizontalPodAutoscalerConfig != nil {
+		hpaName = advanced.HorizontalPodAutoscalerConfig.Name
+	}
+
+	switch name := so.Metadata.Name; {
+	case name == "":
+		v.fail("metadata.name", "missing; name the ScaledObject")
+	case len(name) > maxObjectNameLength:
+		v.fail("metadata.name", "%q is %d characters long; KEDA allows at most %d, because it uses the name as a label value", name, len(name), maxObjectNameLength)
+	case hpaName == "" && len(hpaNamePrefix+name) > maxObjectNameLength:
+		v.fail("metadata.name", "%q gives the HPA name %q, which is %d characters long; KEDA allows at most %d, so shorten the name or set %s",
+			name, hpaNamePrefix+name, len(hpaNamePrefix+name), maxObjectNameLength, hpaNamePath)
+	}
+	if len(hpaName) > maxObjectNameLength {
+		v.fail(hpaNamePath, "%q is %d characters long; KEDA allows at most %d", hpaName, len(hpaName), maxObjectNameLength)
 	}
 }
 
@@ -104,9 +123,14 @@ func (so *ScaledObject) checkReplicaCounts(v *validation) {
 	}
 
 	// The idle count applies while no trigger is active, and the minimum
-	// while one is, so the idle count must be the lower one. An idle count
-	// of 0 with a minimum of 0 changes nothing.
-	if idle := spec.IdleReplicaCount; idle != nil && *idle >= 0 && *idle >= minimum {
+	// while one is, so the idle count must be the lower one. KEDA compares
+	// it with the HPA's minimum, which is at least 1, when minReplicaCount
+	// is set, so it admits an idle count of 0 with a minimum of 0, which
+	// changes nothing.
+	switch idle := spec.IdleReplicaCount; {
+	case ineffectiveIdle(spec):
+		v.warn("spec.idleReplicaCount", "0 has no effect, because minReplicaCount is 0 and the workload scales to zero when inactive; remove idleReplicaCount")
+	case idle != nil && *idle >= 0 && *idle >= minimum:
 		v.fail("spec.idleReplicaCount", "%d is not below minReplicaCount %d; use a count below minReplicaCount, or remove idleReplicaCount", *idle, minimum)
 	}
 
@@ -115,6 +139,13 @@ func (so *ScaledObject) checkReplicaCounts(v *validation) {
 	if spec.CooldownPeriod != nil && minimum > 0 && spec.IdleReplicaCount == nil {
 		v.warn("spec.cooldownPeriod", "has no effect, because minReplicaCount %d is above 0 and idleReplicaCount is not set", minimum)
 	}
+}
+
+// ineffectiveIdle reports whether the spec sets both idleReplicaCount and
+// minReplicaCount to 0.
+func ineffectiveIdle(spec ScaledObjectSpec) bool {
+	idle, minimum := spec.IdleReplicaCount, spec.MinReplicaCount
+	return idle != nil && *idle == 0 && minimum != nil && *minimum == 0
 }
 
 var fallbackBehaviors = []FallbackBehavior{FallbackStatic, FallbackCurrentReplicas, FallbackCurrentReplicasIfHigher, FallbackCurrentReplicasIfLower}
