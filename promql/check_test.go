@@ -430,3 +430,13 @@ func TestCheckLongQueryBoundsText(t *testing.T) {
 	p := findProblem(t, report, CheckOneValue)
 	assert.Less(t, len(p.Message), 1000, "message of %d bytes", len(p.Message))
 }
+
+func TestCheckLongChainBoundsCondition(t *testing.T) {
+	query := "sum(up" + strings.Repeat(" + up", 4000) + ")"
+	report := Check(query)
+
+	assert.Equal(t, CardinalityAtMostOne, report.Cardinality)
+	p := findProblem(t, report, CheckMayBeEmpty)
+	assert.Less(t, len(p.Message), 1500, "message of %d bytes", len(p.Message))
+	assert.Contains(t, p.Message, otherConditions)
+}

@@ -252,13 +252,23 @@ func joinWords(words []string) string {
 	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
+// maxConditionBytes bounds the text of a condition under which a vector is empty. Without
+// it a chain of n binary operations would build n conditions of up to n parts each, which
+// costs time and memory quadratic in the length of the query.
+const maxConditionBytes = 400
+
+// otherConditions ends a condition that reached maxConditionBytes.
+const otherConditions = " or under other conditions"
+
 // eitherCondition joins two conditions under which a vector is empty, skipping empty ones.
 func eitherCondition(a, b string) string {
 	switch {
 	case a == "":
 		return b
-	case b == "" || a == b:
+	case b == "" || a == b || strings.HasSuffix(a, otherConditions):
 		return a
+	case len(a)+len(b) > maxConditionBytes:
+		return a + otherConditions
 	default:
 		return a + " or " + b
 	}

@@ -17,9 +17,9 @@ import (
 func sumFix(query string, expr parser.Expr) string {
 	q := strings.TrimSpace(query)
 	return firstAccepted(isSingleVector,
-		"sum("+q+")",
-		"sum("+q+"\n)",
-		"sum("+expr.String()+")",
+		func() string { return "sum(" + q + ")" },
+		func() string { return "sum(" + q + "\n)" },
+		func() string { return "sum(" + expr.String() + ")" },
 	)
 }
 
@@ -32,9 +32,9 @@ func rangeFix(query string, expr parser.Expr) string {
 	}
 	q := strings.TrimSpace(query)
 	return firstAccepted(isSingleVector,
-		"sum("+function+"("+q+"))",
-		"sum("+function+"("+q+"\n))",
-		"sum("+function+"("+unwrapParens(expr).String()+"))",
+		func() string { return "sum(" + function + "(" + q + "))" },
+		func() string { return "sum(" + function + "(" + q + "\n))" },
+		func() string { return "sum(" + function + "(" + unwrapParens(expr).String() + "))" },
 	)
 }
 
@@ -47,9 +47,9 @@ func orVectorFix(query string, expr parser.Expr, v verdict) string {
 	}
 	q := strings.TrimSpace(query)
 	return firstAccepted(func(c Cardinality) bool { return c == CardinalityOne },
-		q+" "+suffix,
-		q+"\n"+suffix,
-		"("+expr.String()+") "+suffix,
+		func() string { return q + " " + suffix },
+		func() string { return q + "\n" + suffix },
+		func() string { return "(" + expr.String() + ") " + suffix },
 	)
 }
 
@@ -57,9 +57,9 @@ func orVectorFix(query string, expr parser.Expr, v verdict) string {
 func vectorFix(query string, expr parser.Expr) string {
 	q := strings.TrimSpace(query)
 	return firstAccepted(func(c Cardinality) bool { return c == CardinalityOne },
-		"vector("+q+")",
-		"vector("+q+"\n)",
-		"vector("+expr.String()+")",
+		func() string { return "vector(" + q + ")" },
+		func() string { return "vector(" + q + "\n)" },
+		func() string { return "vector(" + expr.String() + ")" },
 	)
 }
 
@@ -68,9 +68,11 @@ func isSingleVector(c Cardinality) bool {
 }
 
 // firstAccepted returns the first candidate that parses and whose cardinality is accepted,
-// or "" when none is.
-func firstAccepted(accept func(Cardinality) bool, candidates ...string) string {
-	for _, candidate := range candidates {
+// or "" when none is. Candidates are built only when the ones before them fail, because
+// printing a parsed expression costs time quadratic in its depth.
+func firstAccepted(accept func(Cardinality) bool, candidates ...func() string) string {
+	for _, build := range candidates {
+		candidate := build()
 		expr, err := queryParser.ParseExpr(candidate)
 		if err != nil {
 			continue
