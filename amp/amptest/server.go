@@ -31,6 +31,9 @@ const (
 const (
 	DefaultRegion      = "us-east-1"
 	DefaultWorkspaceID = "ws-00000000-0000-4000-8000-000000000000"
+	// DefaultMaxRequests is how many requests Requests keeps when
+	// Config.MaxRequests is 0.
+	DefaultMaxRequests = 10000
 )
 
 // Config configures a Server. The zero value serves DefaultWorkspaceID in
@@ -49,6 +52,10 @@ type Config struct {
 	// Now is the clock that signing times are checked against. Nil means
 	// time.Now.
 	Now func() time.Time
+	// MaxRequests is how many of the latest requests Requests keeps, so
+	// that a long load test does not grow the server without bound. Zero
+	// means DefaultMaxRequests; a negative value keeps none.
+	MaxRequests int
 }
 
 // Server is a fake AMP workspace on 127.0.0.1. It is safe for concurrent
@@ -67,6 +74,8 @@ type Server struct {
 	faults   []fault
 	delay    time.Duration
 	requests []QueryRequest
+	received int
+	keep     int
 }
 
 // NewServer starts a Server for a test and closes it when the test ends. An
@@ -88,6 +97,10 @@ func Start(cfg Config) (*Server, error) {
 		workspaceID: cfg.WorkspaceID,
 		now:         cfg.Now,
 		results:     map[string]Response{},
+		keep:        cfg.MaxRequests,
+	}
+	if s.keep == 0 {
+		s.keep = DefaultMaxRequests
 	}
 	if s.region == "" {
 		s.region = DefaultRegion
@@ -145,8 +158,9 @@ func (s *Server) Close() {
 	s.http.Close()
 }
 
-// Requests returns a copy of every request received so far, in order,
-// including those whose signature failed.
+// Requests returns a copy of the latest requests received, oldest first,
+// including those whose signature failed. It keeps at most
+// Config.MaxRequests of them; Received counts them all.
 func (s *Server) Requests() []QueryRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -216,9 +230,26 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.respond(w, req)
 }
 
+// Received returns the number of requests received so far, including
+// those that Requests no longer keeps.
+func (s *Server) Received() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.received
+}
+
 func (s *Server) record(req QueryRequest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.received++
+	if s.keep <= 0 {
+		return
+	}
+	if len(s.requests) == s.keep {
+		// Dropping from the front lets append reuse the array's tail; when
+		// it grows, only the kept requests are copied.
+		s.requests = s.requests[1:]
+	}
 	s.requests = append(s.requests, req)
 }
 

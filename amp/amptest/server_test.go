@@ -271,6 +271,35 @@ func TestServerRecordsRequests(t *testing.T) {
 	assert.True(t, req.Verified)
 }
 
+func TestServerKeepsLatestRequests(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		max       int
+		wantKept  []string
+		wantCount int
+	}{
+		{"keep: the latest two of three", 2, []string{"sum(b)", "sum(c)"}, 3},
+		{"keep: none when negative", -1, nil, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := amptest.NewServer(t, amptest.Config{MaxRequests: tc.max})
+			c := newClient(t, srv)
+			for _, q := range []string{"sum(a)", "sum(b)", "sum(c)"} {
+				srv.SetResult(q, 1)
+				_, err := c.Query(context.Background(), q, t0)
+				require.NoError(t, err)
+			}
+
+			var kept []string
+			for _, r := range srv.Requests() {
+				kept = append(kept, r.Query)
+			}
+			assert.Equal(t, tc.wantKept, kept, "queries kept")
+			assert.Equal(t, tc.wantCount, srv.Received(), "requests received")
+		})
+	}
+}
+
 func TestServerFaults(t *testing.T) {
 	tests := []struct {
 		name     string
