@@ -59,12 +59,33 @@
 // Shutdown sets the original replica count back when
 // RestoreToOriginalReplicaCount is set.
 //
+// # Loading a ScaledObject
+//
+// LoadScaledObject reads a KEDA ScaledObject (keda.sh/v1alpha1) from YAML
+// or JSON, as kubectl prints it, with any TriggerAuthentication documents
+// of the same file. Misspelled fields, values of the wrong type and
+// settings KEDA or the HPA would reject come back together in one
+// *LoadError, each with its field path; Warnings lists what works but is
+// likely a mistake, such as a query that may return nothing.
+// ParsePrometheusMetadata reads a prometheus trigger's metadata with KEDA's
+// keys and parsing. ScaledObject.Config, or Build, turns the object into a
+// Config with an amp.Source for every trigger, resolving its
+// authenticationRef against BuildOptions (the host's AWS identity for
+// podIdentity aws, secrets for bearer, basic and TLS auth).
+//
 // # Plug points
 //
 // Source and Target are the plug points: amp.Source queries Amazon Managed
 // Prometheus or any Prometheus-compatible API, and MemoryTarget holds a
 // replica count in memory for tests and simulations. SimulatedClock runs
 // the loop on simulated time.
+//
+// # Many scalers
+//
+// A Manager runs many scalers in one process: one scheduler goroutine with
+// a timer heap, a bounded pool of workers, first polls spread at random
+// over each interval, and on stop a cancel of the polls in flight followed
+// by every scaler's Shutdown.
 //
 // # Differences from KEDA
 //
