@@ -82,10 +82,11 @@
 //
 // # Many scalers
 //
-// A Manager runs many scalers in one process: one scheduler goroutine with
-// a timer heap, a bounded pool of workers, first polls spread at random
-// over each interval, and on stop a cancel of the polls in flight followed
-// by every scaler's Shutdown.
+// A Manager runs many scalers in one process. One scheduler goroutine keeps
+// a timer heap and hands due polls to a bounded pool of workers, and each
+// scaler's first poll falls at a random point of its interval. When Run
+// stops, it cancels the polls in flight and then calls every scaler's
+// Shutdown.
 //
 // # Differences from KEDA
 //
