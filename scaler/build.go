@@ -16,8 +16,8 @@ import (
 )
 
 // BuildOptions supplies what a ScaledObject does not contain: the workload
-// to scale, the values of its secrets, and the host's HTTP client, AWS
-// credentials, clock, logger and hooks.
+// to scale, the values of its secrets, the host's HTTP client, AWS
+// credentials, clock, logger and hooks, and the state to resume from.
 type BuildOptions struct {
 	// Target is the workload to scale. It is required.
 	Target Target
@@ -46,6 +46,10 @@ type BuildOptions struct {
 	// nil records nothing. One Metrics serves all scalers of a host.
 	Metrics    *Metrics
 	OnDecision func(Decision)
+	// State, when set, resumes the scaler from the State that a Scaler of
+	// the same object exported, such as one saved before a restart. It is
+	// passed to Config.State unchanged, and New checks it.
+	State *State
 }
 
 // Config maps the object to a Config: seconds become durations, absent
@@ -103,6 +107,7 @@ func (so *ScaledObject) baseConfig(opts BuildOptions) Config {
 		Clock:                 opts.Clock,
 		Logger:                opts.Logger,
 		OnDecision:            opts.OnDecision,
+		State:                 opts.State,
 	}
 	cfg.Metrics = opts.Metrics
 

@@ -428,3 +428,32 @@ func TestConfigNilObject(t *testing.T) {
 
 	require.EqualError(t, err, "scaler: the ScaledObject is nil; load one with LoadScaledObject")
 }
+
+func TestBuildResumesState(t *testing.T) {
+	so, err := loadTree(t, minimalObject())
+	require.NoError(t, err)
+	lastActive := buildT0.Add(-10 * time.Minute)
+	saved := State{
+		Version:        StateVersion,
+		CreatedAt:      buildT0.Add(-time.Hour),
+		LastActiveTime: &lastActive,
+		Failures:       map[string]int32{"s0-prometheus": 2},
+	}
+
+	s, err := Build(so, BuildOptions{Target: &replicaTarget{}, Clock: NewSimulatedClock(buildT0, 0), State: &saved})
+
+	require.NoError(t, err)
+	got := s.State()
+	assert.Equal(t, saved.CreatedAt, got.CreatedAt, "createdAt")
+	assert.Equal(t, &lastActive, got.LastActiveTime, "lastActiveTime")
+	assert.Equal(t, saved.Failures, got.Failures, "failures")
+}
+
+func TestBuildRejectsInvalidState(t *testing.T) {
+	so, err := loadTree(t, minimalObject())
+	require.NoError(t, err)
+
+	_, err = Build(so, BuildOptions{Target: &replicaTarget{}, Clock: NewSimulatedClock(buildT0, 0), State: &State{Version: 9}})
+
+	require.EqualError(t, err, "scaler: state.version 9 is not supported; this package reads version 1")
+}

@@ -63,7 +63,7 @@
 //
 // LoadScaledObject reads a KEDA ScaledObject (keda.sh/v1alpha1) from YAML
 // or JSON, as kubectl prints it, with any TriggerAuthentication documents
-// of the same file. Misspelled fields, values of the wrong type and
+// of the same file. LoadScaledObjects reads every ScaledObject of a file. Misspelled fields, values of the wrong type and
 // settings KEDA or the HPA would reject come back together in one
 // *LoadError, each with its field path; Warnings lists what works but is
 // likely a mistake, such as a query that may return nothing.

@@ -120,3 +120,46 @@ func ExampleBuild() {
 	// default/sample-app-prometheus-scaler polls every 1m0s
 	// value 140 with 2 replicas: 3 replicas
 }
+
+// One file may hold several ScaledObjects, such as the output of
+// `kubectl get scaledobjects -o yaml`. LoadScaledObjects reads them all, and
+// the TriggerAuthentication of the file serves every object that names it.
+func ExampleLoadScaledObjects() {
+	workspace, err := amptest.Start(amptest.Config{Region: "ap-northeast-2"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer workspace.Close()
+	workspace.SetResult("sum(websocket_active_connection_count) or vector(0)", 140)
+	workspace.SetResult("sum(queue_messages_ready) or vector(0)", 90)
+
+	web, _, _ := strings.Cut(sampleManifest, "---\n")
+	worker := strings.NewReplacer(
+		"sample-app-prometheus-scaler", "sample-worker-prometheus-scaler",
+		"websocket_active_connection_count", "queue_messages_ready",
+	).Replace(web)
+	data := strings.ReplaceAll(sampleManifest+"---\n"+worker, "SERVER_ADDRESS", workspace.URL())
+
+	objects, err := scaler.LoadScaledObjects([]byte(data))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, so := range objects {
+		s, err := scaler.Build(so, scaler.BuildOptions{Target: &memoryWorkload{replicas: 2}, Credentials: workspace.Credentials()})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		decision, err := s.Step(context.Background(), time.Date(2025, 1, 22, 9, 0, 0, 0, time.UTC))
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("%s: value %v, %d replicas\n", s.Name(), decision.Triggers[0].Value, decision.DesiredReplicas)
+	}
+	// Output:
+	// default/sample-app-prometheus-scaler: value 140, 3 replicas
+	// default/sample-worker-prometheus-scaler: value 90, 2 replicas
+}

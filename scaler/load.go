@@ -77,7 +77,9 @@ type document struct {
 // `kubectl get -o yaml` prints it. The TriggerAuthentication and
 // ClusterTriggerAuthentication documents that a trigger references are
 // kept in the result for its Config method. Other authentications and
-// documents of other kinds are skipped with a warning.
+// documents of other kinds are skipped with a warning. Data with several
+// ScaledObjects is an error that names them; LoadScaledObjects reads them
+// all.
 //
 // Unknown fields under spec are errors, so a misspelled field is not
 // ignored; unknown fields of metadata and the status are ignored. The
@@ -85,54 +87,166 @@ type document struct {
 // warnings, such as a query that may return no series, do not stop the
 // load: read them with Warnings.
 func LoadScaledObject(data []byte) (*ScaledObject, error) {
-	docs, problems := readDocuments(data)
+	in := readInput(data)
 
-	var warnings []string
-	var objects []*ScaledObject
-	var authentications []loadedAuthentication
+	switch n := len(in.objects); {
+	case n == 0 && len(in.problems) == 0:
+		return nil, errorOf([]Problem{{Message: "no ScaledObject found; the data must contain one document of kind ScaledObject"}})
+	case n > 1:
+		in.problems = append(in.problems, Problem{Message: fmt.Sprintf(
+			"found %d ScaledObjects (%s); LoadScaledObject reads one, so use LoadScaledObjects to read them all", n, in.names())})
+	}
+	if len(in.objects) != 1 {
+		return nil, errorOf(in.problems)
+	}
+	if err := in.finish(); err != nil {
+		return nil, err
+	}
+	return in.objects[0], nil
+}
+
+// LoadScaledObjects reads every ScaledObject from YAML or JSON, in the
+// order of the data, as LoadScaledObject reads one. Each object keeps the
+// TriggerAuthentication and ClusterTriggerAuthentication documents of the
+// data that its triggers reference, for its Config method, so a shared
+// authentication serves every object that names it. Two objects with the
+// same namespace and name are an error, because they would be one object
+// in a cluster.
+//
+// The error is a *LoadError that lists every problem of every document,
+// each naming its object, and no object is returned with it. Warnings
+// about the data as a whole, such as an authentication that no object
+// references or a document of another kind, are given to the first
+// object.
+func LoadScaledObjects(data []byte) ([]*ScaledObject, error) {
+	in := readInput(data)
+
+	if len(in.objects) == 0 && len(in.problems) == 0 {
+		return nil, errorOf([]Problem{{Message: "no ScaledObject found; the data must contain at least one document of kind ScaledObject"}})
+	}
+	in.checkUniqueNames()
+	if len(in.objects) == 0 {
+		return nil, errorOf(in.problems)
+	}
+	if err := in.finish(); err != nil {
+		return nil, err
+	}
+	return in.objects, nil
+}
+
+// input is the decoded content of the data: the objects and
+// authentications, the problems of the documents, and the warnings about
+// the data as a whole.
+type input struct {
+	objects         []*ScaledObject
+	labels          []string // the document label of each object
+	authentications []loadedAuthentication
+	problems        []Problem
+	warnings        []string
+}
+
+// readInput decodes every document of data.
+func readInput(data []byte) *input {
+	docs, problems := readDocuments(data)
+	in := &input{problems: problems}
 	for _, doc := range docs {
 		switch doc.kind {
 		case KindScaledObject:
 			so := &ScaledObject{}
-			problems = append(problems, decodeDocument(doc, so, soChecker())...)
-			objects = append(objects, so)
+			in.problems = append(in.problems, decodeDocument(doc, so, soChecker())...)
+			in.objects = append(in.objects, so)
+			in.labels = append(in.labels, doc.label)
 		case KindTriggerAuthentication, KindClusterTriggerAuthentication:
 			ta := &TriggerAuthentication{}
 			authProblems := decodeDocument(doc, ta, taChecker())
-			authentications = append(authentications, loadedAuthentication{label: doc.label, ta: ta, problems: authProblems})
+			in.authentications = append(in.authentications, loadedAuthentication{label: doc.label, ta: ta, problems: authProblems})
 		default:
-			warnings = append(warnings, fmt.Sprintf("%s: kind %q skipped; only ScaledObject, TriggerAuthentication and ClusterTriggerAuthentication are read", doc.label, doc.kind))
+			in.warnings = append(in.warnings, fmt.Sprintf("%s: kind %q skipped; only ScaledObject, TriggerAuthentication and ClusterTriggerAuthentication are read", doc.label, doc.kind))
+		}
+	}
+	return in
+}
+
+// names returns the objects as a list of namespace/name, or the document
+// label of an object without a name.
+func (in *input) names() string {
+	names := make([]string, len(in.objects))
+	for i, so := range in.objects {
+		names[i] = in.labels[i]
+		if so.Metadata.Name != "" {
+			names[i] = so.namespace() + "/" + so.Metadata.Name
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// checkUniqueNames reports each object whose namespace and name an earlier
+// object of the data already has.
+func (in *input) checkUniqueNames() {
+	seen := map[string]bool{}
+	for _, so := range in.objects {
+		if so.Metadata.Name == "" {
+			continue
+		}
+		name := so.namespace() + "/" + so.Metadata.Name
+		if seen[name] {
+			in.problems = append(in.problems, Problem{Object: so.label(), Path: "metadata.name",
+				Message: "another ScaledObject of the data has the same namespace and name; give each object a unique name"})
+		}
+		seen[name] = true
+	}
+}
+
+// finish gives each object the authentications its triggers reference and
+// validates the objects. It returns a *LoadError with the problems of the
+// documents and of the objects, or nil.
+func (in *input) finish() error {
+	referenced := make([]bool, len(in.authentications))
+	for _, so := range in.objects {
+		for i, a := range in.authentications {
+			if so.references(a.ta) {
+				so.authentications = append(so.authentications, a.ta)
+				referenced[i] = true
+			}
 		}
 	}
 
-	switch {
-	case len(objects) == 0 && len(problems) == 0:
-		return nil, errorOf([]Problem{{Message: "no ScaledObject found; the data must contain one document of kind ScaledObject"}})
-	case len(objects) > 1:
-		problems = append(problems, Problem{Message: fmt.Sprintf("found %d ScaledObjects; load each one separately", len(objects))})
-	}
-	if len(objects) != 1 {
-		return nil, errorOf(problems)
-	}
-
-	so := objects[0]
-	for _, a := range authentications {
+	problems := in.problems
+	warnings := in.warnings
+	for i, a := range in.authentications {
 		// An authentication that no trigger names, such as one for another
-		// workload of the same chart, does not affect this object.
-		if !so.references(a.ta) {
-			warnings = append(warnings, a.label+": skipped, because no trigger of the ScaledObject references it")
+		// workload of the same chart, does not affect the objects.
+		if !referenced[i] {
+			warnings = append(warnings, a.label+": skipped, because no trigger of "+in.subject()+" references it")
 			continue
 		}
 		problems = append(problems, a.problems...)
-		so.authentications = append(so.authentications, a.ta)
 	}
-	checked, soWarnings := so.check()
-	problems = append(problems, withoutOverlap(checked, problems)...)
-	if len(problems) > 0 {
-		return nil, errorOf(problems)
+
+	decoded := slices.Clone(problems)
+	for i, so := range in.objects {
+		checked, soWarnings := so.check()
+		for _, p := range withoutOverlap(checked, decoded) {
+			// An authentication shared by several objects is checked with
+			// each of them, and reported once.
+			if !slices.Contains(problems, p) {
+				problems = append(problems, p)
+			}
+		}
+		if i == 0 {
+			soWarnings = append(warnings, soWarnings...)
+		}
+		so.warnings = soWarnings
 	}
-	so.warnings = append(warnings, soWarnings...)
-	return so, nil
+	return errorOf(problems)
+}
+
+// subject names the objects of the data in warnings.
+func (in *input) subject() string {
+	if len(in.objects) == 1 {
+		return "the ScaledObject"
+	}
+	return "any ScaledObject"
 }
 
 // loadedAuthentication is an authentication document and the problems
@@ -291,6 +405,9 @@ func parseYAML(text []byte, firstLine int, label string) (map[string]any, *Probl
 		if strings.Contains(message, "already set in map") {
 			message += "; keep one of the keys of the same name"
 		}
+		if strings.Contains(message, "mapping values are not allowed") {
+			message += mappingValueHint(text, err.Error(), firstLine)
+		}
 		return nil, &Problem{Object: label, Message: "invalid YAML: " + message}
 	}
 
@@ -325,6 +442,57 @@ func tabIndentedLine(text []byte, message string) (int, bool) {
 	line := lines[n-1]
 	indentation := line[:len(line)-len(bytes.TrimLeft(line, " \t"))]
 	return n, bytes.IndexByte(indentation, '\t') >= 0
+}
+
+// mappingValueHint explains the YAML error "mapping values are not
+// allowed" at the line that message names. The usual cause is a key
+// indented under a line that already has a value, such as trigger
+// settings without the metadata: line above them; the other is a value
+// that contains ": " without quotes.
+func mappingValueHint(text []byte, message string, firstLine int) string {
+	match := yamlLineNumber.FindStringSubmatch(message)
+	if match == nil {
+		return ""
+	}
+	n, _ := strconv.Atoi(match[1])
+	lines := bytes.Split(text, []byte("\n"))
+	if n < 1 || n > len(lines) {
+		return ""
+	}
+
+	previous := n - 1
+	for previous >= 1 && isBlankOrComment(lines[previous-1]) {
+		previous--
+	}
+	if previous >= 1 && hasValue(lines[previous-1]) && indentation(lines[n-1]) > indentation(lines[previous-1]) {
+		return fmt.Sprintf("; line %d is indented deeper than line %d, whose key already has a value, so add the key that line %d belongs under, such as metadata:, or indent it as line %d",
+			n+firstLine-1, previous+firstLine-1, n+firstLine-1, previous+firstLine-1)
+	}
+	return fmt.Sprintf("; if a value on line %d contains \": \", quote it", n+firstLine-1)
+}
+
+// indentation returns the number of spaces and tabs that start line, with
+// the "- " of a list item counted as indentation, as YAML counts it for the
+// keys of the item.
+func indentation(line []byte) int {
+	n := 0
+	for n < len(line) && (line[n] == ' ' || line[n] == '\t' || line[n] == '-' && n+1 < len(line) && line[n+1] == ' ') {
+		n++
+	}
+	return n
+}
+
+// hasValue reports whether line is a key with a value on the same line,
+// such as "- type: prometheus".
+func hasValue(line []byte) bool {
+	_, value, ok := bytes.Cut(line, []byte(": "))
+	value = bytes.TrimSpace(value)
+	return ok && len(value) > 0 && value[0] != '#'
+}
+
+func isBlankOrComment(line []byte) bool {
+	trimmed := bytes.TrimSpace(line)
+	return len(trimmed) == 0 || trimmed[0] == '#'
 }
 
 // listItems returns the items of a List as documents.
@@ -424,7 +592,21 @@ func withoutOverlap(problems, schema []Problem) []Problem {
 // soChecker returns the checker of a ScaledObject document, which drops
 // unknown fields of metadata.
 func soChecker() *schemaChecker {
-	return &schemaChecker{lenient: map[reflect.Type]bool{reflect.TypeFor[ObjectMeta](): true}}
+	return &schemaChecker{
+		lenient: map[reflect.Type]bool{reflect.TypeFor[ObjectMeta](): true},
+		unknown: map[reflect.Type]func(string) string{reflect.TypeFor[ScaleTrigger](): misplacedMetadataKey},
+	}
+}
+
+// misplacedMetadataKey explains a trigger field that is a key of the
+// prometheus trigger's metadata, or returns "" for any other field.
+func misplacedMetadataKey(key string) string {
+	switch key {
+	case keyServerAddress, keyQuery, keyThreshold, keyActivationThreshold, keyQueryParameters, keyCustomHeaders,
+		keyIgnoreNullValues, keyUnsafeSSL, keyTimeout, keyAWSRegion, keyIdentityOwner, keyAWSRoleARN, keyAuthModes, keyNamespace:
+		return "a setting of the prometheus trigger, which belongs under metadata; add a metadata: line above the settings and indent them under it"
+	}
+	return ""
 }
 
 // taChecker returns the checker of a TriggerAuthentication document, whose

@@ -14,13 +14,15 @@ import (
 // is decoded into it, so that every unknown field and every value of the
 // wrong type is reported with its path, where encoding/json stops at the
 // first. It removes what it reports from the tree. Unknown fields of
-// lenient types are removed without a report.
+// lenient types are removed without a report. A struct field tagged
+// required:"true" must be present and not null.
 type schemaChecker struct {
 	problems []Problem
 	// lenient lists the struct types whose unknown fields are dropped.
 	lenient map[reflect.Type]bool
 	// unknown, when set for a struct type, returns the message for one of
-	// its unknown fields in place of the generic one.
+	// its unknown fields in place of the generic one, or "" to keep the
+	// generic one.
 	unknown map[reflect.Type]func(key string) string
 }
 
@@ -85,7 +87,11 @@ func (c *schemaChecker) checkStruct(value any, t reflect.Type, path string) bool
 			continue
 		}
 		known[name] = true
-		if v, ok := object[name]; ok && !c.check(v, field.Type, joinPath(path, name), field.Tag.Get("hint")) {
+		v, ok := object[name]
+		switch {
+		case (!ok || v == nil) && field.Tag.Get("required") == "true":
+			c.missing(joinPath(path, name), field.Tag.Get("hint"))
+		case ok && !c.check(v, field.Type, joinPath(path, name), field.Tag.Get("hint")):
 			delete(object, name)
 		}
 	}
@@ -109,7 +115,7 @@ func (c *schemaChecker) unknownField(t reflect.Type, path, key string, known map
 	if c.lenient[t] {
 		return
 	}
-	if message, ok := c.unknown[t]; ok {
+	if message, ok := c.unknown[t]; ok && message(key) != "" {
 		c.add(joinPath(path, key), message(key))
 		return
 	}
@@ -225,6 +231,12 @@ func (c *schemaChecker) checkUnmarshaler(value any, t reflect.Type, path, hint s
 	}
 	c.add(path, fmt.Sprintf("%s is invalid; use %s", describeJSON(value), hint))
 	return false
+}
+
+// missing reports a field that KEDA's CRD requires, whose zero value
+// would otherwise hide its absence.
+func (c *schemaChecker) missing(path, hint string) {
+	c.add(path, "missing; KEDA requires it, even when its value is 0, so set "+hint)
 }
 
 // mismatch reports a value of the wrong JSON type.

@@ -251,6 +251,17 @@ func TestLoadRules(t *testing.T) {
 			[]string{"spec.fallback.failureThreshold: -1 is negative; use 0 or more"}},
 		{"load: fallback replicas negative", map[string]any{"spec.fallback": map[string]any{"failureThreshold": 3, "replicas": -2}},
 			[]string{"spec.fallback.replicas: -2 is negative; use 0 or more"}},
+		{"load: fallback without failureThreshold", map[string]any{"spec.fallback": map[string]any{"replicas": 1}},
+			[]string{"spec.fallback.failureThreshold: missing; KEDA requires it, even when its value is 0, so set a count such as 3"}},
+		{"load: fallback without replicas", map[string]any{"spec.fallback": map[string]any{"failureThreshold": 3, "behavior": "currentReplicas"}},
+			[]string{"spec.fallback.replicas: missing; KEDA requires it, even when its value is 0, so set a replica count such as 1"}},
+		{"load: fallback replicas null", map[string]any{"spec.fallback": map[string]any{"failureThreshold": 3, "replicas": nil}},
+			[]string{"spec.fallback.replicas: missing; KEDA requires it, even when its value is 0, so set a replica count such as 1"}},
+		{"load: fallback empty", map[string]any{"spec.fallback": map[string]any{}},
+			[]string{
+				"spec.fallback.failureThreshold: missing; KEDA requires it, even when its value is 0, so set a count such as 3",
+				"spec.fallback.replicas: missing; KEDA requires it, even when its value is 0, so set a replica count such as 1",
+			}},
 		{"load: fallback behavior unknown", map[string]any{"spec.fallback": map[string]any{"failureThreshold": 3, "replicas": 1, "behavior": "highest"}},
 			[]string{`spec.fallback.behavior: "highest" is not a fallback behavior; use static, currentReplicas, currentReplicasIfHigher, currentReplicasIfLower`}},
 		{"load: fallback behavior scalingModifiers", map[string]any{"spec.fallback": map[string]any{"failureThreshold": 3, "replicas": 1, "behavior": "scalingModifiers"}},
@@ -299,8 +310,10 @@ func TestLoadRules(t *testing.T) {
 			[]string{"spec.pollingIntervall: unknown field; did you mean pollingInterval?"}},
 		{"load: unknown field prefix", map[string]any{"spec.triggers[0].auth": "x"},
 			[]string{"spec.triggers[0].auth: unknown field; did you mean authenticationRef?"}},
-		{"load: unknown field far off", map[string]any{"spec.triggers[0].query": "x"},
-			[]string{"spec.triggers[0].query: unknown field; the fields here are authenticationRef, metadata, metricType, name, type, useCachedMetrics"}},
+		{"load: unknown field far off", map[string]any{"spec.triggers[0].labels": "x"},
+			[]string{"spec.triggers[0].labels: unknown field; the fields here are authenticationRef, metadata, metricType, name, type, useCachedMetrics"}},
+		{"load: metadata key beside type", map[string]any{"spec.triggers[0].query": "x"},
+			[]string{"spec.triggers[0].query: a setting of the prometheus trigger, which belongs under metadata; add a metadata: line above the settings and indent them under it"}},
 		{"load: metadata value unquoted", map[string]any{"spec.triggers[0].metadata.threshold": 50},
 			[]string{`spec.triggers[0].metadata.threshold: 50 is a number; quote it as "50", because the field takes a string`}},
 		{"load: boolean as string", map[string]any{"spec.advanced.restoreToOriginalReplicaCount": "true"},
@@ -336,6 +349,7 @@ func TestLoadAcceptsValidVariants(t *testing.T) {
 		{"load: name of 54 characters", map[string]any{"metadata.name": strings.Repeat("a", 54)}},
 		{"load: long name with HPA name", map[string]any{"metadata.name": strings.Repeat("a", 63), "spec.advanced.horizontalPodAutoscalerConfig.name": "api-hpa"}},
 		{"load: fallback with Value", map[string]any{"spec.fallback": map[string]any{"failureThreshold": 3, "replicas": 2, "behavior": "currentReplicasIfHigher"}, "spec.triggers[0].metricType": "Value"}},
+		{"load: fallback of zeros", map[string]any{"spec.fallback": map[string]any{"failureThreshold": 0, "replicas": 0}}},
 		{"load: empty scalingModifiers", map[string]any{"spec.advanced.scalingModifiers": map[string]any{}}},
 		{"load: formula with target", map[string]any{"spec.advanced.scalingModifiers": map[string]any{"formula": "api / 2", "target": "10", "activationTarget": "0.5", "metricType": "Value"}, "spec.triggers[0].name": "api"}},
 		{"load: null optional fields", map[string]any{"spec.minReplicaCount": nil, "spec.fallback": nil}},
@@ -411,6 +425,11 @@ func TestLoadDocumentErrors(t *testing.T) {
 			"scaler: document 1: invalid YAML: yaml: line 4: found character that cannot start any token; line 4 is indented with a tab, which YAML does not allow, so indent it with spaces"},
 		{"load: tab after separator", "# header\n---\nkind: ScaledObject\nspec:\n  \tpollingInterval: 5\n",
 			"scaler: document 2: invalid YAML: yaml: line 5: found character that cannot start any token; line 5 is indented with a tab, which YAML does not allow, so indent it with spaces"},
+		{"load: trigger keys without metadata", "kind: ScaledObject\nspec:\n  triggers:\n  - type: prometheus\n\n      serverAddress: http://prometheus:9090\n",
+			"scaler: document 1: invalid YAML: yaml: line 6: mapping values are not allowed in this context; line 6 is indented deeper than line 4, whose key already has a value, " +
+				"so add the key that line 6 belongs under, such as metadata:, or indent it as line 4"},
+		{"load: colon in unquoted value", "# header\n---\nkind: ScaledObject\nmetadata:\n  name: api: v2\n",
+			`scaler: document 2: invalid YAML: yaml: line 5: mapping values are not allowed in this context; if a value on line 5 contains ": ", quote it`},
 		{"load: duplicate YAML key", "kind: ScaledObject\nkind: ScaledObject\n", `scaler: document 1: invalid YAML: yaml: unmarshal errors: line 2: key "kind" already set in map; keep one of the keys of the same name`},
 	}
 	for _, tt := range tests {
@@ -424,12 +443,15 @@ func TestLoadDocumentErrors(t *testing.T) {
 }
 
 func TestLoadTwoScaledObjects(t *testing.T) {
-	data := string(readTestdata(t, "sample-app.yaml")) + "---\n" + string(readTestdata(t, "sample-app.yaml"))
+	sample := string(readTestdata(t, "sample-app.yaml"))
+	data := sample + "---\n" + strings.Replace(sample, "\n  name: sample-app-prometheus-scaler", "\n  name: other", 1) +
+		"---\napiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {namespace: shop}\n"
 
 	_, err := LoadScaledObject([]byte(data))
 
 	require.Error(t, err)
-	assert.Equal(t, "scaler: found 2 ScaledObjects; load each one separately", err.Error())
+	assert.Equal(t, "scaler: found 3 ScaledObjects (default/sample-app-prometheus-scaler, default/other, document 3); "+
+		"LoadScaledObject reads one, so use LoadScaledObjects to read them all", err.Error())
 }
 
 func TestLoadTriggerAuthenticationRules(t *testing.T) {

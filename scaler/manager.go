@@ -241,7 +241,11 @@ func (m *Manager) add(p poller) error {
 func (m *Manager) Remove(ctx context.Context, name string) error {
 	m.mu.Lock()
 	e, ok := m.scalers[name]
-	if !ok {
+	switch {
+	case !ok && m.state == managerStopped:
+		m.mu.Unlock()
+		return fmt.Errorf("scaler: cannot remove scaler %q because the manager has stopped, and Run has already shut down and removed every scaler", name)
+	case !ok:
 		m.mu.Unlock()
 		return fmt.Errorf("scaler: manager has no scaler named %q", name)
 	}
@@ -270,7 +274,8 @@ func (m *Manager) Remove(ctx context.Context, name string) error {
 	return nil
 }
 
-// Len returns the number of scalers that are added and not removed.
+// Len returns the number of scalers that are added and not removed. Run
+// removes every scaler when it stops, so Len is 0 after Run returns.
 func (m *Manager) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -281,7 +286,8 @@ func (m *Manager) Len() int {
 // cancels the queries in flight through ctx and waits for their polls to
 // return, so it stops within one poll of each scaler. Last it calls the
 // Shutdown of every scaler that was not removed, MaxConcurrentPolls at a
-// time, with a context bounded by ShutdownTimeout. It returns the joined
+// time, with a context bounded by ShutdownTimeout, and removes them all, so
+// that Len and ManagerStats.Scalers are then 0. It returns the joined
 // errors of those calls, or an error when Run was called before. When Run
 // returns, none of the Manager's goroutines is left.
 //

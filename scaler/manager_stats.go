@@ -8,7 +8,9 @@ import (
 
 // ManagerStats are a Manager's counters since NewManager.
 type ManagerStats struct {
-	// Scalers is the number of scalers added and not removed.
+	// Scalers is the number of scalers added and not removed. When Run
+	// stops, it shuts every scaler down and removes it, so Scalers is 0
+	// after Run returns.
 	Scalers int
 	// Polls is the number of polls that ended, failed ones included.
 	Polls uint64

@@ -391,6 +391,24 @@ func TestManagerRemoveUnknownName(t *testing.T) {
 	assert.EqualError(t, err, `scaler: manager has no scaler named "default/missing"`)
 }
 
+func TestManagerRunRemovesEveryScaler(t *testing.T) {
+	m, err := NewManager(ManagerConfig{})
+	require.NoError(t, err)
+	for _, name := range []string{"default/a", "default/b"} {
+		require.NoError(t, m.Add(newTestScaler(t, name, time.Hour, steady140, nil)))
+	}
+	require.Equal(t, 2, m.Stats().Scalers, "scalers before Run")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	require.NoError(t, m.Run(ctx))
+
+	assert.Zero(t, m.Stats().Scalers, "scalers after Run")
+	assert.Zero(t, m.Len(), "Len after Run")
+	err = m.Remove(context.Background(), "default/a")
+	assert.EqualError(t, err, `scaler: cannot remove scaler "default/a" because the manager has stopped, and Run has already shut down and removed every scaler`)
+}
+
 func TestManagerRunStopsWithinOnePoll(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	m, err := NewManager(ManagerConfig{ShutdownTimeout: time.Second, Rand: rand.New(rand.NewPCG(5, 0))})

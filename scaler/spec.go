@@ -125,10 +125,12 @@ func (m ScalingModifiersSpec) isZero() bool {
 	return m == ScalingModifiersSpec{}
 }
 
-// FallbackSpec is spec.fallback of a ScaledObject.
+// FallbackSpec is spec.fallback of a ScaledObject. KEDA's CRD requires
+// failureThreshold and replicas, so loading a fallback without one of them
+// is an error, although 0 is a valid value of both.
 type FallbackSpec struct {
-	FailureThreshold int32  `json:"failureThreshold" hint:"a count such as 3"`
-	Replicas         int32  `json:"replicas" hint:"a replica count such as 1"`
+	FailureThreshold int32  `json:"failureThreshold" hint:"a count such as 3" required:"true"`
+	Replicas         int32  `json:"replicas" hint:"a replica count such as 1" required:"true"`
 	Behavior         string `json:"behavior,omitempty"`
 }
 
