@@ -130,7 +130,9 @@ type Config struct {
 	// Pause is the pause state at start; SetPause changes it.
 	Pause Pause
 	// RestoreToOriginalReplicaCount sets the count the workload had before
-	// the first poll when the scaler shuts down.
+	// the first poll when the scaler shuts down. Run shuts the scaler down
+	// each time it returns, so the count is restored at every stop of the
+	// host, where KEDA restores it only when the ScaledObject is deleted.
 	RestoreToOriginalReplicaCount bool
 	// CreatedAt is the ScaledObject's creation time, from which
 	// InitialCooldownPeriod counts. Zero means State.CreatedAt when State

@@ -17,6 +17,10 @@ func (s *Scaler) decide(now time.Time, d *Decision, readings []reading, pause Pa
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
+	if f := s.cfg.Fallback; f != nil {
+		copied := *f
+		d.fallback = &copied
+	}
 	s.recordReadings(d, readings)
 	if s.formula != nil {
 		s.evaluateComposite(d)
@@ -212,9 +216,10 @@ func (s *Scaler) scaleToZeroOrIdle(now time.Time, d *Decision, metrics []hpa.Met
 	}
 
 	since, period, basis := s.cooldownBasis()
-	if end := since.Add(period); end.Before(now) {
+	end := since.Add(period)
+	if end.Before(now) {
 		d.Action, d.DesiredReplicas = action, to
-		d.note("scale to %s: no trigger is active and %s ended at %s: %d → %d",
+		d.note("scale to %s: no trigger is active, and the %s ended at %s: %d → %d",
 			field, basis, end.Format(time.RFC3339), d.Replicas.Current, to)
 		return false
 	}
@@ -223,21 +228,21 @@ func (s *Scaler) scaleToZeroOrIdle(now time.Time, d *Decision, metrics []hpa.Met
 	if d.Action == ActionHPA {
 		d.Action = ActionCooldown
 	}
-	d.note("cooldown: no trigger is active; the workload goes to %s after %s ends at %s",
-		field, basis, since.Add(period).Format(time.RFC3339))
+	d.note("cooldown: no trigger is active, so the workload goes to %s after %s, when the %s has passed",
+		field, end.Format(time.RFC3339), basis)
 	return true
 }
 
 // cooldownBasis returns the time the cooldown counts from, its length and
-// its description: cooldownPeriod after the last activity, or
-// initialCooldownPeriod after creation for a workload never active.
+// its description: cooldownPeriod since the last activity, or
+// initialCooldownPeriod since creation for a workload never active.
 func (s *Scaler) cooldownBasis() (time.Time, time.Duration, string) {
 	if s.lastActive.IsZero() {
 		return s.createdAt, s.cfg.InitialCooldownPeriod,
-			fmt.Sprintf("initialCooldownPeriod %v after creation at %s", s.cfg.InitialCooldownPeriod, s.createdAt.Format(time.RFC3339))
+			fmt.Sprintf("initialCooldownPeriod of %v since the creation at %s", s.cfg.InitialCooldownPeriod, s.createdAt.Format(time.RFC3339))
 	}
 	return s.lastActive, s.cfg.cooldownPeriod(),
-		fmt.Sprintf("cooldownPeriod %v after the last activity at %s", s.cfg.cooldownPeriod(), s.lastActive.Format(time.RFC3339))
+		fmt.Sprintf("cooldownPeriod of %v since the last activity at %s", s.cfg.cooldownPeriod(), s.lastActive.Format(time.RFC3339))
 }
 
 // runHPA computes the count with the HPA and sets the action from its
@@ -245,6 +250,10 @@ func (s *Scaler) cooldownBasis() (time.Time, time.Duration, string) {
 func (s *Scaler) runHPA(now time.Time, d *Decision, metrics []hpa.Metric) {
 	hd, err := s.recommend(now, metrics, d)
 	d.HPA, d.DesiredReplicas = &hd, hd.DesiredReplicas
+	if s.cfg.MinReplicaCount == 0 && raisedToOne(hd) {
+		d.note("minimum: minReplicaCount is 0, but the HPA's minReplicas is max(minReplicaCount, 1) = 1, " +
+			"because the scaler, not the HPA, sets 0 replicas once no trigger is active and the cooldown has passed")
+	}
 
 	var invalid *hpa.InvalidMetricsError
 	switch {
@@ -262,6 +271,19 @@ func (s *Scaler) runHPA(now time.Time, d *Decision, metrics []hpa.Metric) {
 	default:
 		d.Action = ActionHPA
 	}
+}
+
+// raisedToOne reports whether the HPA's minReplicas of 1 raised the count.
+func raisedToOne(hd hpa.Decision) bool {
+	if hd.Reason() == hpa.ReasonTooFewReplicas {
+		return true
+	}
+	for _, step := range hd.Steps() {
+		if step.Reason == hpa.ReasonTooFewReplicas && step.Bound == 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // pastFailureThreshold reports whether n consecutive failures put a trigger

@@ -112,22 +112,26 @@ type Decision struct {
 	// conditions were updated all the same.
 	TargetErr error
 
+	// fallback is a copy of Config.Fallback, nil without one, so that
+	// Explain can state the threshold and the behavior.
+	fallback *Fallback
 	// notes explain the action in words, one line each.
 	notes []string
 }
 
 // Explain returns the decision in words: one line per trigger, then the
-// HPA's arithmetic when the HPA ran, then what the poll did.
+// HPA's arithmetic when the HPA ran, then what the poll did. Each read
+// error appears once, in its trigger's line.
 func (d Decision) Explain() string {
 	var lines []string
 	for _, t := range d.Triggers {
 		lines = append(lines, d.explainTrigger(t))
 	}
 	if c := d.Composite; c != nil {
-		lines = append(lines, explainComposite(*c, d.FallbackReplicas))
+		lines = append(lines, d.explainComposite(*c))
 	}
 	if d.HPA != nil {
-		lines = append(lines, d.HPA.Explain())
+		lines = append(lines, d.explainHPA()...)
 	}
 	lines = append(lines, d.notes...)
 	return strings.Join(lines, "\n")
@@ -135,11 +139,8 @@ func (d Decision) Explain() string {
 
 func (d Decision) explainTrigger(t TriggerValue) string {
 	if t.Err != nil {
-		if t.InFallback {
-			return fmt.Sprintf("%s: failed %s in a row, above fallback.failureThreshold, so it proposes the fallback count %d: %v",
-				t.Name, times(t.Failures), d.FallbackReplicas, t.Err)
-		}
-		return fmt.Sprintf("%s: failed %s in a row: %v", t.Name, times(t.Failures), t.Err)
+		// With scaling modifiers only the composite metric falls back.
+		return t.Name + ": " + d.explainFailure(t.Failures, t.InFallback, d.Composite == nil) + ": " + t.Err.Error()
 	}
 
 	value := formatValue(t.Value)
@@ -155,16 +156,84 @@ func (d Decision) explainTrigger(t TriggerValue) string {
 	return text
 }
 
-func explainComposite(c CompositeValue, fallback int32) string {
-	switch {
-	case c.InFallback:
-		return fmt.Sprintf("%s: %s failed %s in a row, above fallback.failureThreshold, so it proposes the fallback count %d: %v",
-			CompositeMetricName, c.Formula, times(c.Failures), fallback, c.Err)
-	case c.Err != nil:
-		return fmt.Sprintf("%s: %s failed %s in a row: %v", CompositeMetricName, c.Formula, times(c.Failures), c.Err)
+func (d Decision) explainComposite(c CompositeValue) string {
+	if c.Err != nil {
+		return fmt.Sprintf("%s: %s %s: %v", CompositeMetricName, c.Formula, d.explainFailure(c.Failures, c.InFallback, true), c.Err)
 	}
 	return fmt.Sprintf("%s: %s = %s, target %s, activationTarget %s: %s",
 		CompositeMetricName, c.Formula, formatValue(c.Value), formatValue(c.Target), formatValue(c.ActivationTarget), activeWord(c.Active))
+}
+
+// explainFailure describes n consecutive failures of a metric and where
+// they stand against fallback.failureThreshold, when the metric can fall
+// back.
+func (d Decision) explainFailure(n int32, inFallback, canFallBack bool) string {
+	f := d.fallback
+	switch {
+	case f == nil || !canFallBack:
+		return fmt.Sprintf("failed %s in a row", times(n))
+	case inFallback:
+		return fmt.Sprintf("failed %s in a row, more than fallback.failureThreshold %d, so it proposes the fallback count %d (%s)",
+			times(n), f.FailureThreshold, d.FallbackReplicas, f.explainReplicas(d.Replicas.Current, d.FallbackReplicas))
+	}
+	return fmt.Sprintf("failed %s in a row, and fallback applies after %s (fallback.failureThreshold %d)",
+		times(n), moreFailures(*f, n), f.FailureThreshold)
+}
+
+// explainHPA returns the HPA's explanation with two kinds of proposal line
+// rewritten. A failed read is stated without its error, which the trigger's
+// line already prints, and a fallback metric is marked as F × target
+// rather than a reading. The HPA prints one line per proposal first; when
+// its text does not start that way, it is returned unchanged.
+func (d Decision) explainHPA() []string {
+	text := d.HPA.Explain()
+	var printed, rewritten strings.Builder
+	for _, p := range d.HPA.Proposals() {
+		printed.WriteString(p.String() + "\n")
+		line, ok := d.explainProposal(p)
+		if !ok {
+			line = p.String()
+		}
+		rewritten.WriteString(line + "\n")
+	}
+	if rest, ok := strings.CutPrefix(text, printed.String()); ok {
+		text = rewritten.String() + rest
+	}
+	return strings.Split(text, "\n")
+}
+
+// explainProposal returns the line of a proposal whose metric failed or is
+// in fallback, and false for any other proposal.
+func (d Decision) explainProposal(p hpa.Proposal) (string, bool) {
+	failed, inFallback, source := d.metricState(p.Metric.Name)
+	switch {
+	case inFallback && p.Err == nil && p.ValueMilli == int64(d.FallbackReplicas)*p.TargetMilli:
+		// The fallback metric's value is F × target, as in KEDA.
+		arithmetic := strings.TrimPrefix(p.String(), p.Metric.Name+": ")
+		return fmt.Sprintf("%s (fallback metric %d × %s = %s): %s",
+			p.Metric.Name, d.FallbackReplicas, formatMilli(p.TargetMilli), formatMilli(p.ValueMilli), arithmetic), true
+	case failed && p.Err != nil:
+		return fmt.Sprintf("%s: invalid, because %s failed", p.Metric.Name, source), true
+	}
+	return "", false
+}
+
+// metricState reports whether the HPA metric of the given name failed in
+// this poll and whether it is in fallback. It also returns the source of
+// the metric's value in words.
+func (d Decision) metricState(name string) (failed, inFallback bool, source string) {
+	if c := d.Composite; c != nil {
+		if name == CompositeMetricName {
+			return c.Err != nil, c.InFallback, "the composite metric"
+		}
+		return false, false, ""
+	}
+	for _, t := range d.Triggers {
+		if t.Name == name {
+			return t.Err != nil, t.InFallback, "the read"
+		}
+	}
+	return false, false, ""
 }
 
 // proposalFormula returns the HPA's arithmetic for the named metric, such
@@ -192,11 +261,26 @@ func activeWord(active bool) string {
 	return "inactive"
 }
 
+// moreFailures returns how many more consecutive failures, after n, put a
+// metric in fallback, as "2 more failures".
+func moreFailures(f Fallback, n int32) string {
+	more := int64(f.FailureThreshold) + 1 - int64(n)
+	if more == 1 {
+		return "1 more failure"
+	}
+	return strconv.FormatInt(more, 10) + " more failures"
+}
+
 func times(n int32) string {
 	if n == 1 {
 		return "1 time"
 	}
 	return strconv.Itoa(int(n)) + " times"
+}
+
+// formatMilli prints a milli-unit quantity as a decimal number.
+func formatMilli(milli int64) string {
+	return strconv.FormatFloat(float64(milli)/1000, 'f', -1, 64)
 }
 
 // formatValue prints a float as the shortest decimal that reads back the

@@ -57,7 +57,12 @@
 // count and the conditions) as JSON-ready data; Config.State resumes from
 // it, so stabilization windows and cooldown continue across a restart.
 // Shutdown sets the original replica count back when
-// RestoreToOriginalReplicaCount is set.
+// RestoreToOriginalReplicaCount is set. Run, and a Manager's Run, call
+// Shutdown each time they return, so a host that restarts (a rollout,
+// SIGTERM) sets the workload back at every stop. KEDA restores the count
+// only when the ScaledObject is deleted. For that behavior, leave RestoreToOriginalReplicaCount false and,
+// when the object is deleted, set the target to
+// Status().OriginalReplicaCount, which State keeps across restarts.
 //
 // # Loading a ScaledObject
 //

@@ -1,6 +1,7 @@
 package scaler
 
 import (
+	"fmt"
 	"math"
 	"time"
 
@@ -20,6 +21,21 @@ func (f Fallback) replicas(current int32) int32 {
 		return min(current, f.Replicas)
 	}
 	return f.Replicas
+}
+
+// explainReplicas shows how the behavior turns the current count into the
+// fallback count F.
+func (f Fallback) explainReplicas(current, replicas int32) string {
+	switch b := f.behavior(); b {
+	case FallbackCurrentReplicas:
+		return fmt.Sprintf("behavior %s: the current count %d", b, current)
+	case FallbackCurrentReplicasIfHigher:
+		return fmt.Sprintf("behavior %s: max(current %d, fallback.replicas %d) = %d", b, current, f.Replicas, replicas)
+	case FallbackCurrentReplicasIfLower:
+		return fmt.Sprintf("behavior %s: min(current %d, fallback.replicas %d) = %d", b, current, f.Replicas, replicas)
+	default:
+		return fmt.Sprintf("behavior %s: fallback.replicas %d", b, f.Replicas)
+	}
 }
 
 // fallbackMetric is the metric that replaces a trigger in fallback. Like

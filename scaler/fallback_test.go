@@ -79,6 +79,49 @@ func TestFallbackOnBadRequests(t *testing.T) {
 	}
 }
 
+func TestExplainPrintsEachErrorOnce(t *testing.T) {
+	srv := amptest.NewServer(t, amptest.Config{})
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	client, err := amp.NewClient(amp.Config{
+		ServerAddress: srv.URL(),
+		SigV4:         true,
+		Region:        srv.Region(),
+		Credentials:   srv.Credentials(),
+		Retry: amp.RetryConfig{MaxAttempts: 3, Sleep: func(context.Context, time.Duration) error {
+			return nil
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	source, err := amp.NewSource(client, testQuery, promql.ReduceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := guideConfig()
+	cfg.Triggers[0].Source = source
+	cfg.Fallback = &Fallback{FailureThreshold: 1, Replicas: 4}
+	tl := newTimeline(t, cfg, 2)
+	srv.Fail(6, http.StatusServiceUnavailable, "service unavailable")
+
+	for _, st := range []step{
+		{at: 0, want: 2, action: ActionHold},
+		{at: time.Minute, want: 4, action: ActionFallback},
+	} {
+		d := tl.poll(st)
+		readErr := d.Triggers[0].Err
+		if readErr == nil {
+			t.Fatalf("t0+%v: the trigger did not fail", st.at)
+		}
+		if n := strings.Count(d.Explain(), readErr.Error()); n != 1 {
+			t.Errorf("t0+%v: Explain() prints the error %d times, want 1:\n%s", st.at, n, d.Explain())
+		}
+		if !errors.Is(d.Err, readErr) {
+			t.Errorf("t0+%v: Err = %v, want it to wrap the read error", st.at, d.Err)
+		}
+	}
+}
+
 func TestFallbackThresholdTen(t *testing.T) {
 	cfg := guideConfig()
 	cfg.MaxReplicaCount = 10
@@ -98,16 +141,17 @@ func TestFallbackBehaviors(t *testing.T) {
 		behavior FallbackBehavior
 		current  int32
 		want     int32
+		explain  string
 	}{
-		{FallbackStatic, 3, 5},
-		{FallbackStatic, 8, 5},
-		{FallbackCurrentReplicas, 3, 3},
-		{FallbackCurrentReplicas, 8, 8},
-		{FallbackCurrentReplicasIfHigher, 3, 5},
-		{FallbackCurrentReplicasIfHigher, 8, 8},
-		{FallbackCurrentReplicasIfLower, 3, 3},
-		{FallbackCurrentReplicasIfLower, 8, 5},
-		{"", 8, 5},
+		{FallbackStatic, 3, 5, "(behavior static: fallback.replicas 5)"},
+		{FallbackStatic, 8, 5, "(behavior static: fallback.replicas 5)"},
+		{FallbackCurrentReplicas, 3, 3, "(behavior currentReplicas: the current count 3)"},
+		{FallbackCurrentReplicas, 8, 8, "(behavior currentReplicas: the current count 8)"},
+		{FallbackCurrentReplicasIfHigher, 3, 5, "(behavior currentReplicasIfHigher: max(current 3, fallback.replicas 5) = 5)"},
+		{FallbackCurrentReplicasIfHigher, 8, 8, "(behavior currentReplicasIfHigher: max(current 8, fallback.replicas 5) = 8)"},
+		{FallbackCurrentReplicasIfLower, 3, 3, "(behavior currentReplicasIfLower: min(current 3, fallback.replicas 5) = 3)"},
+		{FallbackCurrentReplicasIfLower, 8, 5, "(behavior currentReplicasIfLower: min(current 8, fallback.replicas 5) = 5)"},
+		{"", 8, 5, "(behavior static: fallback.replicas 5)"},
 	}
 	for _, tt := range tests {
 		behavior := string(tt.behavior)
@@ -122,6 +166,9 @@ func TestFallbackBehaviors(t *testing.T) {
 			d := newTimeline(t, cfg, tt.current).poll(step{at: 0, err: errRefused, want: tt.want, action: ActionFallback})
 			if d.FallbackReplicas != tt.want {
 				t.Errorf("FallbackReplicas = %d, want %d", d.FallbackReplicas, tt.want)
+			}
+			if !strings.Contains(d.Explain(), tt.explain) {
+				t.Errorf("Explain() lacks %q:\n%s", tt.explain, d.Explain())
 			}
 		})
 	}
@@ -177,8 +224,13 @@ func TestFallbackBelowThresholdKeepsReplicas(t *testing.T) {
 		{at: time.Minute, err: errRefused, want: 2, action: ActionHold},
 		{at: 2 * time.Minute, err: errRefused, want: 2, action: ActionHold},
 	})
-	if got := tl.s.Status().Condition(ConditionReady); got.Status != ConditionTrue {
+	got := tl.s.Status().Condition(ConditionReady)
+	if got.Status != ConditionTrue || got.Reason != ReasonScaledObjectReady {
 		t.Errorf("Ready = %+v, want True as KEDA leaves it while a fallback is configured", got)
+	}
+	wantMessage := `trigger "s0-prometheus" failed 2 times in a row, and fallback applies after 4 more failures (fallback.failureThreshold 5): connection refused`
+	if got.Message != wantMessage {
+		t.Errorf("Ready message = %q, want %q", got.Message, wantMessage)
 	}
 }
 
@@ -200,8 +252,22 @@ func TestFallbackForComposite(t *testing.T) {
 		MaxReplicaCount:  10,
 	}
 	tl := newTimeline(t, cfg, 2)
-	tl.poll(step{at: 0, err: errRefused, want: 2, action: ActionHold})
-	d := tl.poll(step{at: time.Minute, err: errRefused, want: 4, action: ActionFallback})
+	d := tl.poll(step{at: 0, err: errRefused, want: 2, action: ActionHold})
+	wantHold := "trig_one: failed 1 time in a row: connection refused\n" +
+		"trig_two: value 80, threshold 1, activationThreshold 0: active\n" +
+		"composite-metric: trig_one + trig_two failed 1 time in a row, and fallback applies after 1 more failure (fallback.failureThreshold 1): trigger \"trig_one\" failed\n" +
+		"composite-metric: invalid, because the composite metric failed\n"
+	if got := d.Explain(); !strings.HasPrefix(got, wantHold) {
+		t.Errorf("Explain() below the threshold =\n%s\nwant it to start with\n%s", got, wantHold)
+	}
+
+	d = tl.poll(step{at: time.Minute, err: errRefused, want: 4, action: ActionFallback})
+	wantFallback := "composite-metric: trig_one + trig_two failed 2 times in a row, more than fallback.failureThreshold 1, " +
+		"so it proposes the fallback count 4 (behavior static: fallback.replicas 4): trigger \"trig_one\" failed\n" +
+		"composite-metric (fallback metric 4 × 50 = 200): ratio = 200 / (50 × 2) = 2 → desired = ceil(2 × 2) = 4\n"
+	if got := d.Explain(); !strings.Contains(got, wantFallback) {
+		t.Errorf("Explain() in fallback =\n%s\nwant it to contain\n%s", got, wantFallback)
+	}
 	if !d.Composite.InFallback || d.Triggers[0].InFallback {
 		t.Errorf("composite in fallback %v, trigger in fallback %v; want the composite alone", d.Composite.InFallback, d.Triggers[0].InFallback)
 	}

@@ -198,10 +198,15 @@ func TestConditionsActivationWithFailedTrigger(t *testing.T) {
 	// The executor activates from zero before it looks at errors, so Ready
 	// stays True in that poll.
 	tl.poll(step{at: 0, err: errRefused, want: 1, action: ActionActivate})
-	checkConditions(t, "t0", tl.s.Status(), map[ConditionType]conditionWant{
+	st := tl.s.Status()
+	checkConditions(t, "t0", st, map[ConditionType]conditionWant{
 		ConditionReady:  {ConditionTrue, ReasonScaledObjectReady},
 		ConditionActive: {ConditionTrue, ReasonScalerActive},
 	})
+	wantMessage := `trigger "s0-prometheus" failed 1 time in a row: connection refused`
+	if msg := st.Condition(ConditionReady).Message; msg != wantMessage {
+		t.Errorf("Ready message = %q, want %q", msg, wantMessage)
+	}
 	tl.poll(step{at: time.Minute, err: errRefused, want: 2, action: ActionHPA})
 	checkConditions(t, "t0+1m", tl.s.Status(), map[ConditionType]conditionWant{
 		ConditionReady: {ConditionUnknown, ReasonPartialTriggerError},

@@ -129,6 +129,15 @@ func New(cfg Config) (*Scaler, error) {
 // Cancelling ctx cancels the queries in flight. Run then calls Shutdown
 // with a new context bounded by 10 s and returns its error. Failed polls
 // are logged and the loop goes on.
+//
+// Because Run calls Shutdown each time it returns,
+// RestoreToOriginalReplicaCount sets the workload back to its original
+// count whenever the host stops, such as in a rollout or on SIGTERM. KEDA
+// restores the count only when the ScaledObject is deleted. A host that
+// wants KEDA's behavior leaves RestoreToOriginalReplicaCount false and,
+// when the object is deleted, sets the target to
+// Status().OriginalReplicaCount itself. State carries that count across
+// restarts.
 func (s *Scaler) Run(ctx context.Context) error {
 	s.logger.Info("scaler started", "scaler", s.cfg.Name, "pollingInterval", s.cfg.pollingInterval())
 	defer s.logger.Info("scaler stopped", "scaler", s.cfg.Name)
@@ -153,9 +162,11 @@ func (s *Scaler) Run(ctx context.Context) error {
 
 // Shutdown ends the scaler's work on the workload, so later polls return
 // ErrShutdown. With RestoreToOriginalReplicaCount it sets the count the
-// workload had at the first poll, once. If that write fails, Shutdown
+// workload had at the first poll, once, and skips the write when a read of
+// the target shows that count already. If the write fails, Shutdown
 // returns the error and a later call tries again. It waits for a poll in
-// flight, or until ctx is done.
+// flight, or until ctx is done. Run calls it when it returns. Without
+// RestoreToOriginalReplicaCount it leaves the replicas as they are.
 func (s *Scaler) Shutdown(ctx context.Context) error {
 	if err := s.lockPoll(ctx); err != nil {
 		return fmt.Errorf("scaler: shut down %q: %w", s.cfg.Name, err)
@@ -171,15 +182,26 @@ func (s *Scaler) Shutdown(ctx context.Context) error {
 		return nil
 	}
 
+	// A target already at the original count needs no write. When the
+	// read fails, the write is made all the same.
+	if r, err := s.cfg.Target.Replicas(ctx); err == nil && r.Current == *original {
+		s.markRestored()
+		s.logger.Info("original replica count already set", "scaler", s.cfg.Name, "replicas", *original)
+		return nil
+	}
 	if err := s.cfg.Target.SetReplicas(ctx, *original); err != nil {
 		s.logger.Error("restoring the original replica count failed", "scaler", s.cfg.Name, "replicas", *original, "err", err)
 		return fmt.Errorf("scaler: restore %q to its original %d replicas: %w", s.cfg.Name, *original, err)
 	}
-	s.mu.Lock()
-	s.restored = true
-	s.mu.Unlock()
+	s.markRestored()
 	s.logger.Info("original replica count restored", "scaler", s.cfg.Name, "replicas", *original)
 	return nil
+}
+
+func (s *Scaler) markRestored() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.restored = true
 }
 
 // Name returns the scaler's name from its Config.

@@ -284,7 +284,7 @@ func TestStepExplainsFailure(t *testing.T) {
 
 	got := d.Explain()
 	want := "s0-prometheus: failed 1 time in a row: connection refused\n" +
-		"s0-prometheus: invalid: connection refused\n" +
+		"s0-prometheus: invalid, because the read failed\n" +
 		"1 of 1 metrics invalid: replicas stay at 2\n" +
 		"hold: every metric of the HPA failed, so the workload stays at 2 replicas"
 	if got != want {
@@ -295,6 +295,109 @@ func TestStepExplainsFailure(t *testing.T) {
 	}
 	if d.Replicas.Current != 2 || d.DesiredReplicas != 2 {
 		t.Errorf("Replicas.Current = %d, DesiredReplicas = %d, want 2 and 2 (the count kept)", d.Replicas.Current, d.DesiredReplicas)
+	}
+}
+
+func TestStepExplainsFallback(t *testing.T) {
+	cfg := guideConfig()
+	cfg.Fallback = &Fallback{FailureThreshold: 3, Replicas: 4}
+	tl := newTimeline(t, cfg, 2)
+	tl.poll(step{at: 0, value: 100, want: 2, action: ActionHPA})
+	tl.poll(step{at: time.Minute, err: errRefused, want: 2, action: ActionHold})
+
+	d := tl.poll(step{at: 2 * time.Minute, err: errRefused, want: 2, action: ActionHold})
+	wantBelow := "s0-prometheus: failed 2 times in a row, and fallback applies after 2 more failures (fallback.failureThreshold 3): connection refused"
+	if got := strings.Split(d.Explain(), "\n")[0]; got != wantBelow {
+		t.Errorf("trigger line below the threshold =\n%s\nwant\n%s", got, wantBelow)
+	}
+
+	tl.poll(step{at: 3 * time.Minute, err: errRefused, want: 2, action: ActionHold})
+	d = tl.poll(step{at: 4 * time.Minute, err: errRefused, want: 4, action: ActionFallback})
+	got := d.Explain()
+	want := "s0-prometheus: failed 4 times in a row, more than fallback.failureThreshold 3, so it proposes the fallback count 4 (behavior static: fallback.replicas 4): connection refused\n" +
+		"s0-prometheus (fallback metric 4 × 50 = 200): ratio = 200 / (50 × 2) = 2 → desired = ceil(2 × 2) = 4\n" +
+		"desired replicas: 4 (current 2, DesiredWithinRange)"
+	if got != want {
+		t.Errorf("Explain() in fallback =\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestStepExplainsCooldown(t *testing.T) {
+	initial := func() Config {
+		cfg := zeroConfig()
+		cfg.InitialCooldownPeriod = 120 * time.Second
+		cfg.CreatedAt = t0
+		return cfg
+	}
+	tests := []struct {
+		name  string
+		cfg   func() Config
+		steps []step
+		want  string
+	}{
+		{"cooldown: after the last activity", zeroConfig, []step{
+			{at: 0, value: 80, want: 2, action: ActionHPA},
+			{at: time.Minute, value: 0, want: 1, action: ActionCooldown},
+		}, "cooldown: no trigger is active, so the workload goes to 0 after 2025-01-22T09:05:00Z, " +
+			"when the cooldownPeriod of 5m0s since the last activity at 2025-01-22T09:00:00Z has passed"},
+		{"cooldown: after creation", initial, []step{
+			{at: 0, value: 0, want: 1, action: ActionCooldown},
+		}, "cooldown: no trigger is active, so the workload goes to 0 after 2025-01-22T09:02:00Z, " +
+			"when the initialCooldownPeriod of 2m0s since the creation at 2025-01-22T09:00:00Z has passed"},
+		{"scale to zero: cooldown has passed", zeroConfig, []step{
+			{at: 0, value: 80, want: 2, action: ActionHPA},
+			{at: 6 * time.Minute, value: 0, want: 0, action: ActionScaleToZero},
+		}, "scale to 0: no trigger is active, and the cooldownPeriod of 5m0s since the last activity at " +
+			"2025-01-22T09:00:00Z ended at 2025-01-22T09:05:00Z: 2 → 0"},
+		{"scale to zero: initial cooldown has passed", initial, []step{
+			{at: 3 * time.Minute, value: 0, want: 0, action: ActionScaleToZero},
+		}, "scale to 0: no trigger is active, and the initialCooldownPeriod of 2m0s since the creation at " +
+			"2025-01-22T09:00:00Z ended at 2025-01-22T09:02:00Z: 1 → 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tl := newTimeline(t, tt.cfg(), int32(len(tt.steps)))
+			var d Decision
+			for _, st := range tt.steps {
+				d = tl.poll(st)
+			}
+			lines := strings.Split(d.Explain(), "\n")
+			if got := lines[len(lines)-1]; got != tt.want {
+				t.Errorf("last line of Explain() =\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestStepExplainsHPAMinimumOne(t *testing.T) {
+	tests := []struct {
+		name     string
+		cfg      func() Config
+		action   Action
+		wantNote bool
+	}{
+		// At t0 = CreatedAt the initial cooldown of 0 s has not passed yet.
+		{"minimum: noted with minReplicaCount 0", zeroConfig, ActionCooldown, true},
+		{"minimum: not noted with minReplicaCount 1", func() Config {
+			cfg := guideConfig()
+			cfg.DownscaleStabilizationWindow = durationPtr(0)
+			return cfg
+		}, ActionHPA, false},
+	}
+	const note = "minReplicaCount is 0, but the HPA's minReplicas is max(minReplicaCount, 1) = 1"
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := tt.cfg()
+			cfg.CreatedAt = t0
+			d := newTimeline(t, cfg, 3).poll(step{at: 0, value: 0, want: 1, action: tt.action})
+			explain := d.Explain()
+			if !strings.Contains(explain, "TooFewReplicas: 0 → 1") {
+				t.Fatalf("Explain() lacks the TooFewReplicas step:\n%s", explain)
+			}
+			if got := strings.Contains(explain, note); got != tt.wantNote {
+				t.Errorf("Explain() contains the note = %v, want %v:\n%s", got, tt.wantNote, explain)
+			}
+		})
 	}
 }
 

@@ -181,10 +181,14 @@ func checkOptionalTime(field string, t *time.Time, now time.Time) error {
 	return checkStateTime(field, *t, now)
 }
 
+// checkStateTime rejects a time of the state after now, the time of
+// Config.Clock.
 func checkStateTime(field string, t, now time.Time) error {
 	if t.After(now) {
-		return fmt.Errorf("scaler: %s %s is after the current time %s; pass a state that this or an earlier scaler exported",
-			field, t.Format(time.RFC3339Nano), now.Format(time.RFC3339Nano))
+		return fmt.Errorf("scaler: %s %s is after the current time %s of Config.Clock (SystemClock when nil); "+
+			"pass a state that this or an earlier scaler exported. If that scaler ran on simulated time, "+
+			"pass a simulated Clock in Config.Clock that reads %s or later",
+			field, t.Format(time.RFC3339Nano), now.Format(time.RFC3339Nano), t.Format(time.RFC3339Nano))
 	}
 	return nil
 }

@@ -111,6 +111,7 @@ func TestStateRestoreRejects(t *testing.T) {
 		{"version: unknown", func(s *State) { s.Version = 2 }, "state.version 2 is not supported"},
 		{"version: missing", func(s *State) { s.Version = 0 }, "state.version 0"},
 		{"createdAt: after now", func(s *State) { s.CreatedAt = later }, "state.createdAt 2025-01-22T10:00:00Z is after the current time"},
+		{"createdAt: simulated time hint", func(s *State) { s.CreatedAt = later }, "pass a simulated Clock in Config.Clock"},
 		{"lastActiveTime: after now", func(s *State) { s.LastActiveTime = &later }, "state.lastActiveTime"},
 		{"lastPollTime: after now", func(s *State) { s.LastPollTime = &later }, "state.lastPollTime"},
 		{"history: after now", func(s *State) {

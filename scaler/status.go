@@ -1,6 +1,7 @@
 package scaler
 
 import (
+	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -96,18 +97,7 @@ func (c *conditions) setPaused(now time.Time, p Pause) {
 // updateConditions sets Ready, Active and Fallback after a poll that read
 // the triggers.
 func (s *Scaler) updateConditions(now time.Time, d *Decision, failed, cooling bool) {
-	switch {
-	case failed && d.Active && s.belowActiveRange(d.Replicas.Current):
-		// Activation from 0 or idle replicas comes before the trigger
-		// errors, and leaves Ready True.
-		s.conditions.set(now, ConditionReady, ConditionTrue, ReasonScaledObjectReady, readyMessage)
-	case failed && d.Active:
-		s.conditions.set(now, ConditionReady, ConditionUnknown, ReasonPartialTriggerError, failedTriggersMessage(d))
-	case failed && s.cfg.Fallback == nil:
-		s.conditions.set(now, ConditionReady, ConditionFalse, ReasonTriggerError, failedTriggersMessage(d))
-	default:
-		s.conditions.set(now, ConditionReady, ConditionTrue, ReasonScaledObjectReady, readyMessage)
-	}
+	s.updateReady(now, d, failed)
 
 	switch {
 	case d.Active:
@@ -129,19 +119,54 @@ func (s *Scaler) updateConditions(now time.Time, d *Decision, failed, cooling bo
 	}
 }
 
-// failedTriggersMessage names the failed triggers and their errors, or the
-// composite metric's error when its formula failed.
-func failedTriggersMessage(d *Decision) string {
+// updateReady sets Ready with KEDA's status and reason. KEDA leaves Ready
+// True while a fallback is configured, so then only the message reports a
+// failed trigger.
+func (s *Scaler) updateReady(now time.Time, d *Decision, failed bool) {
+	message := failuresMessage(d)
+	if message == "" {
+		message = readyMessage
+	}
+	switch {
+	case failed && d.Active && s.belowActiveRange(d.Replicas.Current):
+		// Activation from 0 or idle replicas comes before the trigger
+		// errors, and leaves Ready True.
+		s.conditions.set(now, ConditionReady, ConditionTrue, ReasonScaledObjectReady, message)
+	case failed && d.Active:
+		s.conditions.set(now, ConditionReady, ConditionUnknown, ReasonPartialTriggerError, message)
+	case failed && s.cfg.Fallback == nil:
+		s.conditions.set(now, ConditionReady, ConditionFalse, ReasonTriggerError, message)
+	default:
+		s.conditions.set(now, ConditionReady, ConditionTrue, ReasonScaledObjectReady, message)
+	}
+}
+
+// failuresMessage describes every failed trigger, or the failed composite
+// metric, with its error and its fallback state. It returns "" when
+// nothing failed.
+func failuresMessage(d *Decision) string {
 	var parts []string
 	for _, t := range d.Triggers {
-		if t.Err != nil && !t.InFallback {
-			parts = append(parts, strconv.Quote(t.Name)+": "+t.Err.Error())
+		if t.Err != nil {
+			failure := d.failureState(t.Failures, t.InFallback, d.Composite == nil)
+			parts = append(parts, "trigger "+strconv.Quote(t.Name)+" "+failure+": "+t.Err.Error())
 		}
 	}
-	if c := d.Composite; len(parts) == 0 && c != nil && c.Err != nil {
-		return CompositeMetricName + " failed: " + c.Err.Error()
+	if c := d.Composite; c != nil && c.Err != nil {
+		failure := d.failureState(c.Failures, c.InFallback, true)
+		parts = append(parts, CompositeMetricName+" "+failure+": "+c.Err.Error())
 	}
-	return "failed triggers: " + strings.Join(parts, "; ")
+	return strings.Join(parts, "; ")
+}
+
+// failureState describes n consecutive failures of a metric as
+// explainFailure does, but states fallback without its count, which the
+// Fallback condition gives.
+func (d *Decision) failureState(n int32, inFallback, canFallBack bool) string {
+	if f := d.fallback; f != nil && inFallback && canFallBack {
+		return fmt.Sprintf("failed %s in a row, more than fallback.failureThreshold %d, so it is in fallback", times(n), f.FailureThreshold)
+	}
+	return d.explainFailure(n, inFallback, canFallBack)
 }
 
 // Status is the scaler's status, like a ScaledObject's status with the spec

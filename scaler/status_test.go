@@ -3,9 +3,13 @@ package scaler
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/promscaler/promscaler/hpa"
 )
 
 // conditionWant is one condition's expected status and reason.
@@ -51,8 +55,9 @@ func TestConditionsTimeline(t *testing.T) {
 		ConditionReady:  {ConditionFalse, ReasonTriggerError},
 		ConditionActive: {ConditionFalse, ReasonScalerNotActive},
 	})
-	if msg := st.Condition(ConditionReady).Message; !strings.Contains(msg, `"s0-prometheus": connection refused`) {
-		t.Errorf("Ready message = %q, want it to name the failed trigger", msg)
+	wantMessage := `trigger "s0-prometheus" failed 1 time in a row: connection refused`
+	if msg := st.Condition(ConditionReady).Message; msg != wantMessage {
+		t.Errorf("Ready message = %q, want %q", msg, wantMessage)
 	}
 	if got := st.Condition(ConditionReady).LastTransitionTime; !got.Equal(t0.Add(2 * time.Minute)) {
 		t.Errorf("Ready LastTransitionTime = %v, want t0+2m", got)
@@ -67,10 +72,15 @@ func TestConditionsPartialTriggerError(t *testing.T) {
 	cfg.Triggers = append(cfg.Triggers, Trigger{Name: "steady", Source: constant(100), Threshold: 50})
 	tl := newTimeline(t, cfg, 2)
 	tl.poll(step{at: 0, err: errRefused, want: 2, action: ActionHPA})
-	checkConditions(t, "t0", tl.s.Status(), map[ConditionType]conditionWant{
+	st := tl.s.Status()
+	checkConditions(t, "t0", st, map[ConditionType]conditionWant{
 		ConditionReady:  {ConditionUnknown, ReasonPartialTriggerError},
 		ConditionActive: {ConditionTrue, ReasonScalerActive},
 	})
+	wantMessage := `trigger "s0-prometheus" failed 1 time in a row: connection refused`
+	if msg := st.Condition(ConditionReady).Message; msg != wantMessage {
+		t.Errorf("Ready message = %q, want %q", msg, wantMessage)
+	}
 }
 
 func TestConditionsTargetReadFailure(t *testing.T) {
@@ -95,11 +105,21 @@ func TestConditionsFallback(t *testing.T) {
 		ConditionFallback: {ConditionFalse, ReasonNoFallbackFound},
 	})
 	tl.poll(step{at: time.Minute, err: errRefused, want: 3, action: ActionFallback})
-	checkConditions(t, "t0+1m", tl.s.Status(), map[ConditionType]conditionWant{
+	st := tl.s.Status()
+	checkConditions(t, "t0+1m", st, map[ConditionType]conditionWant{
 		ConditionReady:    {ConditionTrue, ReasonScaledObjectReady},
 		ConditionActive:   {ConditionTrue, ReasonScalerActive},
 		ConditionFallback: {ConditionTrue, ReasonFallbackExists},
 	})
+	wantMessage := `trigger "s0-prometheus" failed 1 time in a row, more than fallback.failureThreshold 0, so it is in fallback: connection refused`
+	if msg := st.Condition(ConditionReady).Message; msg != wantMessage {
+		t.Errorf("Ready message = %q, want %q", msg, wantMessage)
+	}
+
+	tl.poll(step{at: 2 * time.Minute, value: 100, want: 3, action: ActionHPA})
+	if msg := tl.s.Status().Condition(ConditionReady).Message; msg != readyMessage {
+		t.Errorf("Ready message after a success = %q, want %q", msg, readyMessage)
+	}
 }
 
 func TestStatusSummary(t *testing.T) {
@@ -168,6 +188,63 @@ func TestShutdownRestoresOriginalReplicas(t *testing.T) {
 	if _, err := tl.s.Step(context.Background(), t0.Add(time.Minute)); err != ErrShutdown {
 		t.Errorf("Step() after Shutdown = %v, want ErrShutdown", err)
 	}
+}
+
+func TestShutdownSkipsRestoreAtOriginal(t *testing.T) {
+	cfg := guideConfig()
+	cfg.RestoreToOriginalReplicaCount = true
+	tl := newTimeline(t, cfg, 2)
+	tl.poll(step{at: 0, value: 100, want: 2, action: ActionHPA})
+
+	if err := tl.s.Shutdown(context.Background()); err != nil {
+		t.Fatalf("Shutdown() = %v, want nil", err)
+	}
+	if changes := tl.target.Changes(); len(changes) != 0 {
+		t.Errorf("changes = %+v, want no write to a target already at its original 2 replicas", changes)
+	}
+}
+
+func TestShutdownRestoresAfterFailedRead(t *testing.T) {
+	cfg := guideConfig()
+	cfg.RestoreToOriginalReplicaCount = true
+	blind := &unreadableTarget{MemoryTarget: NewMemoryTarget(2, nil)}
+	cfg.Target = blind
+	tl := newTimeline(t, cfg, 2)
+	tl.target = blind.MemoryTarget
+	tl.poll(step{at: 0, value: 100, want: 2, action: ActionHPA})
+
+	blind.setUnreadable(true)
+	if err := tl.s.Shutdown(context.Background()); err != nil {
+		t.Fatalf("Shutdown() = %v, want nil", err)
+	}
+	changes := tl.target.Changes()
+	if len(changes) != 1 || changes[0].To != 2 {
+		t.Errorf("changes = %+v, want one write of the original 2 replicas when the count cannot be read", changes)
+	}
+}
+
+// unreadableTarget is a MemoryTarget whose reads fail while unreadable is
+// set.
+type unreadableTarget struct {
+	*MemoryTarget
+	mu         sync.Mutex
+	unreadable bool
+}
+
+func (u *unreadableTarget) Replicas(ctx context.Context) (hpa.Replicas, error) {
+	u.mu.Lock()
+	fail := u.unreadable
+	u.mu.Unlock()
+	if fail {
+		return hpa.Replicas{}, errors.New("the API server timed out")
+	}
+	return u.MemoryTarget.Replicas(ctx)
+}
+
+func (u *unreadableTarget) setUnreadable(fail bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.unreadable = fail
 }
 
 func TestShutdownWithoutRestore(t *testing.T) {
