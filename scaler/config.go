@@ -101,8 +101,8 @@ type Config struct {
 	// PollingInterval is the time between polls; 0 means 30 s.
 	PollingInterval time.Duration
 	// CooldownPeriod is how long all triggers must stay inactive, since one
-	// was last active, before the workload goes to 0 (or to
-	// IdleReplicaCount); nil means 300 s.
+	// was last active, before the workload goes to 0 or to
+	// IdleReplicaCount. Nil means 300 s.
 	CooldownPeriod *time.Duration
 	// InitialCooldownPeriod is how long a workload that was never active
 	// keeps its replicas after CreatedAt; 0 is KEDA's default.

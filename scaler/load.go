@@ -22,7 +22,7 @@ type Problem struct {
 	// Path is the field, such as spec.triggers[0].metadata.threshold, or
 	// empty when the problem concerns the whole document.
 	Path string
-	// Message says what is wrong with the value and what to do.
+	// Message states what is wrong with the value and what to do.
 	Message string
 }
 
@@ -610,7 +610,7 @@ func misplacedMetadataKey(key string) string {
 }
 
 // taChecker returns the checker of a TriggerAuthentication document, whose
-// unsupported spec fields get messages that say how to replace them.
+// unsupported spec fields get messages that explain how to replace them.
 func taChecker() *schemaChecker {
 	return &schemaChecker{
 		lenient: map[reflect.Type]bool{reflect.TypeFor[ObjectMeta](): true},

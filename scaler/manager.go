@@ -286,10 +286,10 @@ func (m *Manager) Len() int {
 // cancels the queries in flight through ctx and waits for their polls to
 // return, so it stops within one poll of each scaler. Last it calls the
 // Shutdown of every scaler that was not removed, MaxConcurrentPolls at a
-// time, with a context bounded by ShutdownTimeout, which sets back the
-// original replica count of each scaler with RestoreToOriginalReplicaCount
-// (also when the host only restarts), and removes them all, so
-// that Len and ManagerStats.Scalers are then 0. It returns the joined
+// time, with a context bounded by ShutdownTimeout, and removes them all,
+// so that Len and ManagerStats.Scalers are then 0. Shutdown sets back the
+// original replica count of each scaler with RestoreToOriginalReplicaCount,
+// also when the host only restarts. It returns the joined
 // errors of those calls, or an error when Run was called before. When Run
 // returns, none of the Manager's goroutines is left.
 //

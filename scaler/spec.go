@@ -154,7 +154,7 @@ type AuthenticationRef struct {
 }
 
 // TriggerAuthentication is a KEDA TriggerAuthentication or
-// ClusterTriggerAuthentication, as Kind says. Of its spec, only
+// ClusterTriggerAuthentication, as Kind names it. Of its spec, only
 // podIdentity and secretTargetRef are supported: the values of
 // secretTargetRef come from BuildOptions.Secrets, because an embedded
 // library reads no Kubernetes secrets.
@@ -173,7 +173,8 @@ type TriggerAuthenticationSpec struct {
 
 // PodIdentity is spec.podIdentity. Provider "aws" signs requests with
 // SigV4 using the host's AWS identity (KEDA's identityOwner "keda", the
-// default), assuming RoleARN when it is set; "none" turns it off.
+// default), and assumes RoleARN when it is set. Provider "none" turns
+// signing off.
 type PodIdentity struct {
 	Provider      string `json:"provider"`
 	RoleARN       string `json:"roleArn,omitempty"`
