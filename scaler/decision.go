@@ -148,6 +148,11 @@ func (d Decision) explainTrigger(t TriggerValue) string {
 	if t.Value < 0 && formula != "" {
 		value += " (negative; the HPA receives it unchanged, as from KEDA, and proposes 0 replicas)"
 	}
+	if d.Composite != nil {
+		// With scaling modifiers the composite metric alone decides
+		// activity, so the trigger's own thresholds are not applied.
+		return fmt.Sprintf("%s: value %s", t.Name, value)
+	}
 	text := fmt.Sprintf("%s: value %s, threshold %s, activationThreshold %s: %s",
 		t.Name, value, formatValue(t.Threshold), formatValue(t.ActivationThreshold), activeWord(t.Active))
 	if formula != "" {

@@ -254,7 +254,7 @@ func TestFallbackForComposite(t *testing.T) {
 	tl := newTimeline(t, cfg, 2)
 	d := tl.poll(step{at: 0, err: errRefused, want: 2, action: ActionHold})
 	wantHold := "trig_one: failed 1 time in a row: connection refused\n" +
-		"trig_two: value 80, threshold 1, activationThreshold 0: active\n" +
+		"trig_two: value 80\n" +
 		"composite-metric: trig_one + trig_two failed 1 time in a row, and fallback applies after 1 more failure (fallback.failureThreshold 1): trigger \"trig_one\" failed\n" +
 		"composite-metric: invalid, because the composite metric failed\n"
 	if got := d.Explain(); !strings.HasPrefix(got, wantHold) {
