@@ -447,8 +447,8 @@ func tabIndentedLine(text []byte, message string) (int, bool) {
 // mappingValueHint explains the YAML error "mapping values are not
 // allowed" at the line that message names. The usual cause is a key
 // indented under a line that already has a value, such as trigger
-// settings without the metadata: line above them; the other is a value
-// that contains ": " without quotes.
+// settings without the metadata: line above them. The other cause is a
+// value that contains ": " without quotes.
 func mappingValueHint(text []byte, message string, firstLine int) string {
 	match := yamlLineNumber.FindStringSubmatch(message)
 	if match == nil {
