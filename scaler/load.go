@@ -576,17 +576,17 @@ func decodeDocument(doc document, target any, checker *schemaChecker) []Problem 
 // the schema, which come from a field that kept its zero value because its
 // value had the wrong type.
 func withoutOverlap(problems, schema []Problem) []Problem {
-	var kept []Problem
+	var distinct []Problem
 	for _, p := range problems {
 		overlaps := slices.ContainsFunc(schema, func(s Problem) bool {
 			return s.Object == p.Object && s.Path != "" &&
 				(p.Path == s.Path || strings.HasPrefix(p.Path, s.Path+".") || strings.HasPrefix(p.Path, s.Path+"["))
 		})
 		if !overlaps {
-			kept = append(kept, p)
+			distinct = append(distinct, p)
 		}
 	}
-	return kept
+	return distinct
 }
 
 // soChecker returns the checker of a ScaledObject document, which drops

@@ -290,11 +290,11 @@ func TestServerKeepsLatestRequests(t *testing.T) {
 				require.NoError(t, err)
 			}
 
-			var kept []string
+			var queries []string
 			for _, r := range srv.Requests() {
-				kept = append(kept, r.Query)
+				queries = append(queries, r.Query)
 			}
-			assert.Equal(t, tc.wantKept, kept, "queries kept")
+			assert.Equal(t, tc.wantKept, queries, "queries kept")
 			assert.Equal(t, tc.wantCount, srv.Received(), "requests received")
 		})
 	}
