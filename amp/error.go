@@ -49,7 +49,9 @@ type Error struct {
 	// "message" or "Message" field, or the start of an error body that is
 	// not JSON. For a success body that does not decode, or a failure that
 	// the client explains, such as a time limit, it is the client's
-	// description of the cause.
+	// description of the cause. A session token that the server's message
+	// quotes, as AWS does in the canonical request of a signature mismatch,
+	// is replaced by "xxxxx".
 	Message string
 	// Err is the underlying cause, if any.
 	Err error

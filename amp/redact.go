@@ -3,6 +3,7 @@ package amp
 import (
 	"fmt"
 	"log/slog"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +12,18 @@ import (
 // redacted replaces a secret in formatted output. It is the word that
 // net/url uses for a password in a redacted URL.
 const redacted = "xxxxx"
+
+// securityToken matches a session token that a server quotes, such as the
+// header line "x-amz-security-token:<token>" of the canonical request that
+// AWS front ends put in a 403 InvalidSignatureException message.
+var securityToken = regexp.MustCompile(`(?i)(x-amz-security-token[ \t]*[:=][ \t]*)[^\s'"\\&]+`)
+
+// redactMessage replaces the session tokens in a server's error message
+// with "xxxxx", because the message reaches errors, logs and the state a
+// host stores.
+func redactMessage(message string) string {
+	return securityToken.ReplaceAllString(message, "${1}"+redacted)
+}
 
 // field is one non-zero field of a formatted struct. A value is either
 // text (a string shown quoted by GoString) or literal (shown as it is).

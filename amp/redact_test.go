@@ -78,3 +78,42 @@ func TestConfigStringShowsSetFieldsOnly(t *testing.T) {
 	assert.Equal(t, "{}", Config{}.String())
 	require.Equal(t, `amp.Config{Region:"us-east-1"}`, Config{Region: "us-east-1"}.GoString())
 }
+
+func TestRedactMessageSessionTokens(t *testing.T) {
+	tests := []struct {
+		name    string
+		message string
+		want    string
+	}{
+		{
+			name:    "canonical request: header line",
+			message: "The canonical request is:\nhost:aps.example\nx-amz-security-token:FQoGZXIvYXdzEXAMPLE+/=\n\nhost;x-amz-security-token",
+			want:    "The canonical request is:\nhost:aps.example\nx-amz-security-token:xxxxx\n\nhost;x-amz-security-token",
+		},
+		{
+			name:    "query string: parameter",
+			message: "X-Amz-Security-Token=FQoGZXIvYXdzEXAMPLE&X-Amz-Date=20261204T000000Z",
+			want:    "X-Amz-Security-Token=xxxxx&X-Amz-Date=20261204T000000Z",
+		},
+		{
+			name:    "quoted: stops at the quote",
+			message: `header "x-amz-security-token: FQoGZXIvYXdzEXAMPLE" rejected`,
+			want:    `header "x-amz-security-token: xxxxx" rejected`,
+		},
+		{
+			name:    "no token: unchanged",
+			message: "The security token included in the request is expired",
+			want:    "The security token included in the request is expired",
+		},
+		{
+			name:    "empty token line: unchanged",
+			message: "x-amz-security-token:\nhost:aps.example",
+			want:    "x-amz-security-token:\nhost:aps.example",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, redactMessage(tt.message))
+		})
+	}
+}

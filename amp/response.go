@@ -115,6 +115,7 @@ func responseError(resp *http.Response, env envelope, body []byte) *Error {
 	if qerr.Message == "" && len(strings.TrimSpace(string(body))) > 0 {
 		qerr.Message = snippet(body)
 	}
+	qerr.Message = redactMessage(qerr.Message)
 	return qerr
 }
 
