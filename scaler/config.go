@@ -98,7 +98,10 @@ type Config struct {
 	Name     string
 	Triggers []Trigger
 	Target   Target
-	// PollingInterval is the time between polls; 0 means 30 s.
+	// PollingInterval is the time between polls; 0 means 30 s. Each
+	// trigger's read is limited to the longer of PollingInterval and 30 s
+	// of wall-clock time, so a query that hangs or would wait out a long
+	// Retry-After fails instead of stalling the loop.
 	PollingInterval time.Duration
 	// CooldownPeriod is how long all triggers must stay inactive, since one
 	// was last active, before the workload goes to 0 or to

@@ -125,14 +125,18 @@ func checkReplicas(r hpa.Replicas) error {
 }
 
 // readTriggers reads every trigger in order. A value that is not a finite
-// number counts as a failed read.
+// number counts as a failed read. Each read may take readLimit of
+// wall-clock time, so that a hung server or a long Retry-After cannot
+// stall the loop and keep fallback from applying.
 func (s *Scaler) readTriggers(ctx context.Context, now time.Time) []reading {
 	readings := make([]reading, len(s.cfg.Triggers))
 	for i, t := range s.cfg.Triggers {
 		// Latency is wall-clock time: it measures the query, not the
 		// simulated time of the poll.
 		start := time.Now()
-		v, err := t.Source.Value(ctx, now)
+		readCtx, cancel := context.WithTimeout(ctx, s.readLimit())
+		v, err := t.Source.Value(readCtx, now)
+		cancel()
 		readings[i].latency = time.Since(start)
 		if err == nil && !isFinite(v) {
 			err = fmt.Errorf("value %v is not a finite number", v)
@@ -143,6 +147,13 @@ func (s *Scaler) readTriggers(ctx context.Context, now time.Time) []reading {
 		readings[i].value, readings[i].err = v, err
 	}
 	return readings
+}
+
+// readLimit is the longest a trigger's read may take: the polling
+// interval, but at least DefaultPollingInterval, so that a short interval
+// does not cut off queries that the source's own timeouts allow.
+func (s *Scaler) readLimit() time.Duration {
+	return max(s.cfg.pollingInterval(), DefaultPollingInterval)
 }
 
 // apply sets the target's replicas when the decision changes them.

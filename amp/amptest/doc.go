@@ -28,8 +28,12 @@
 //
 // Fail, FailWith, Throttle, Malformed and Reset make the next n verified
 // requests fail with a status, a status with headers such as Retry-After,
-// a 429 like AMP's, a cut-off body or a closed connection. Faults queue in
-// the order they are added. PendingFaults counts the requests that queued
+// a 429 like AMP's, a cut-off body or a closed connection. ExpireToken
+// rejects them as AMP rejects an expired session token, GatewayError sends
+// a load balancer's HTML error page, and Oversized sends a valid response
+// of a given size. CutBody closes the connection halfway through the body,
+// and SlowBody sends the body one byte at a time. Faults queue in the
+// order they are added. PendingFaults counts the requests that queued
 // faults will still fail, and ClearFaults drops them. Delay slows every
 // response. Requests returns every request received, with its parameters,
 // headers and whether its signature passed, so a test can check what a
@@ -40,5 +44,6 @@
 // With Config.Upstream set, a Server forwards each verified request to a
 // real Prometheus-compatible server, without the signature headers, so
 // that a real query engine responds behind SigV4. Faults and Delay still
-// apply. Programmed results do not.
+// apply. Programmed results do not, except that CutBody and SlowBody send
+// the body of the programmed result, not the upstream's.
 package amptest
