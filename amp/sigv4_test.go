@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/promscaler/promscaler/sigv4"
 )
@@ -29,7 +30,7 @@ const (
 func TestMain(m *testing.M) {
 	// The SDK must never ask the EC2 instance metadata service for anything.
 	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }
 
 // newSigningWorkspace starts a server on 127.0.0.1 that verifies SigV4 like

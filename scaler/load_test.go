@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -520,6 +521,11 @@ func FuzzLoadScaledObject(f *testing.F) {
 	require.NoError(f, err)
 	f.Add(minimal)
 	f.Add([]byte("kind: List\nitems: [{kind: ScaledObject}]\n"))
+	// The sample with a workspace ID builds a Config. The build does not
+	// connect to the workspace.
+	withWorkspace := strings.ReplaceAll(string(readTestdata(f, "sample-app.yaml"))+"---\n"+string(readTestdata(f, "sample-app-ta.yaml")),
+		"<REDACTED_WORKSPACE_ID>", "00000000-0000-4000-8000-000000000000")
+	f.Add([]byte(withWorkspace))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		so, err := LoadScaledObject(data)
@@ -532,6 +538,22 @@ func FuzzLoadScaledObject(f *testing.F) {
 		}
 		if err := so.Validate(); err != nil {
 			t.Fatalf("a loaded object does not validate: %v", err)
+		}
+
+		// Static credentials keep the AWS SDK's default chain out of the build.
+		cfg, err := so.Config(BuildOptions{
+			Target:      &MemoryTarget{},
+			Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""),
+		})
+		if err != nil {
+			var loadErr *LoadError
+			if !errors.As(err, &loadErr) || len(loadErr.Problems) == 0 {
+				t.Fatalf("Config error %v is not a *LoadError with problems", err)
+			}
+			return
+		}
+		if err := cfg.Validate(); err != nil {
+			t.Fatalf("the Config of a loaded object does not validate: %v", err)
 		}
 	})
 }

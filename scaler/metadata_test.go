@@ -1,13 +1,17 @@
 package scaler
 
 import (
+	"errors"
 	"maps"
+	"math"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/promscaler/promscaler/promql"
 )
 
 // baseMetadata returns valid metadata for a plain Prometheus server.
@@ -287,10 +291,33 @@ func FuzzParsePrometheusMetadata(f *testing.F) {
 			t.Fatal("ParsePrometheusMetadata changed its input")
 		}
 		if err != nil {
+			checkMetadataProblems(t, metadata, err)
 			return
 		}
 		if md.ServerAddress == "" || md.Query == "" || !(md.Threshold >= minThreshold) {
 			t.Fatalf("metadata %q parsed into an unusable trigger: %+v", metadata, md)
 		}
+		if math.IsNaN(md.ActivationThreshold) || math.IsInf(md.Threshold, 0) || md.Timeout < 0 {
+			t.Fatalf("metadata %q parsed into threshold %v, activation %v, timeout %v", metadata, md.Threshold, md.ActivationThreshold, md.Timeout)
+		}
+		if report := promql.Check(md.Query); !report.OK() {
+			t.Fatalf("metadata %q: accepted query %q fails the one-value check:\n%s", metadata, md.Query, report.Render())
+		}
 	})
+}
+
+// checkMetadataProblems checks that a metadata error is a *LoadError whose
+// problems name a key and state what is wrong. A key may be one that is
+// missing, such as a key that another key requires.
+func checkMetadataProblems(t *testing.T, metadata map[string]string, err error) {
+	t.Helper()
+	var loadErr *LoadError
+	if !errors.As(err, &loadErr) || len(loadErr.Problems) == 0 {
+		t.Fatalf("metadata %q: error %v is not a *LoadError with problems", metadata, err)
+	}
+	for _, p := range loadErr.Problems {
+		if p.Path == "" || p.Message == "" {
+			t.Fatalf("metadata %q: problem %+v names no key or has no message", metadata, p)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package sigv4
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -47,6 +48,7 @@ var writerHeaders = map[string]bool{
 // returns the moved headers, which are sent unsigned. Header names match in
 // any case.
 func prepareHeaders(h http.Header, payloadHash string) http.Header {
+	mergeCaseVariants(h)
 	named := connectionTokens(h)
 	hasContentSHA256 := false
 	var unsigned http.Header
@@ -110,4 +112,39 @@ func connectionTokens(h http.Header) map[string]bool {
 		}
 	}
 	return named
+}
+
+// mergeCaseVariants moves the values of header map keys that are not in
+// canonical form, such as "x-foo" next to "X-Foo", into the canonical key.
+// net/http sends each key as its own lines, sorted by key, and the server
+// joins lines of one name in the order they arrive. The values are merged in
+// that sorted key order, so the signed header matches what the server reads.
+func mergeCaseVariants(h http.Header) {
+	var variants []string
+	for name := range h {
+		if name != http.CanonicalHeaderKey(name) {
+			variants = append(variants, name)
+		}
+	}
+	if len(variants) == 0 {
+		return
+	}
+
+	groups := map[string][]string{}
+	for _, name := range variants {
+		key := http.CanonicalHeaderKey(name)
+		if groups[key] == nil && h[key] != nil {
+			groups[key] = []string{key}
+		}
+		groups[key] = append(groups[key], name)
+	}
+	for key, names := range groups {
+		slices.Sort(names)
+		var values []string
+		for _, name := range names {
+			values = append(values, h[name]...)
+			delete(h, name)
+		}
+		h[key] = values
+	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"go.uber.org/goleak"
 )
 
 const (
@@ -28,7 +29,7 @@ var testCreds = aws.Credentials{AccessKeyID: testAccessKey, SecretAccessKey: tes
 func TestMain(m *testing.M) {
 	// The SDK must never ask the EC2 instance metadata service for anything.
 	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }
 
 // roundTripFunc adapts a function to http.RoundTripper.

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/promscaler/promscaler/amp"
 	"github.com/promscaler/promscaler/amp/amptest"
@@ -31,7 +32,7 @@ var t0 = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 func TestMain(m *testing.M) {
 	// The AWS SDK must never query the EC2 instance metadata service.
 	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }
 
 // newClient returns a Client for srv that signs with the test keys and
