@@ -297,19 +297,19 @@ func heapAfterGC() uint64 {
 	return stats.HeapAlloc
 }
 
-// describeErr names the kind, status and attempts of an amp error, or
-// the reason of a promql error.
-func describeErr(err error) (kind string, attempts int) {
+// describeErr names the kind and status of an amp error, or the reason
+// of a promql error.
+func describeErr(err error) string {
 	var qerr *amp.Error
 	if errors.As(err, &qerr) {
-		kind = string(qerr.Kind)
+		kind := string(qerr.Kind)
 		if qerr.StatusCode != 0 {
 			kind += fmt.Sprintf(" (%d)", qerr.StatusCode)
 		}
-		return kind, qerr.Attempts
+		return kind
 	}
 	_, reason, _ := strings.Cut(err.Error(), "promql: ")
-	return "not an amp.Error: " + reason, 1
+	return "not an amp.Error: " + reason
 }
 
 // relRow is one line of the fault table.
