@@ -39,7 +39,8 @@ type BuildOptions struct {
 	// with static keys of a trigger.
 	Credentials aws.CredentialsProvider
 	// Clock, Logger and OnDecision are passed to Config unchanged. Logger
-	// also receives the retries of every trigger's client.
+	// also receives the retries of every trigger's client, with the
+	// attributes scaler and trigger.
 	Clock  Clock
 	Logger *slog.Logger
 	// Metrics records every trigger's values, errors and query latency;
@@ -166,9 +167,18 @@ func (so *ScaledObject) buildTrigger(i int, spec ScaleTrigger, opts BuildOptions
 		return Trigger{}, []Problem{{Path: "metadata.serverAddress", Message: fmt.Sprintf("%q holds the placeholder %s; replace it with the real value", md.ServerAddress, placeholder)}}
 	}
 
+	name := spec.Name
+	if name == "" {
+		name = fmt.Sprintf("s%d-prometheus", i)
+	}
 	auth, problems := so.resolveAuth(spec.AuthenticationRef, opts)
 	if len(problems) > 0 {
 		return Trigger{}, problems
+	}
+	// The client's retry records name the scaler and the trigger, because
+	// many scalers may query the same workspace URL.
+	if opts.Logger != nil {
+		opts.Logger = opts.Logger.With("scaler", so.namespace()+"/"+so.Metadata.Name, "trigger", name)
 	}
 	cfg, problems := clientConfig(md, auth, opts)
 	if len(problems) > 0 {
@@ -181,11 +191,6 @@ func (so *ScaledObject) buildTrigger(i int, spec ScaleTrigger, opts BuildOptions
 	source, err := amp.NewSource(client, md.Query, promql.ReduceOptions{IgnoreNullValues: md.IgnoreNullValues})
 	if err != nil {
 		return Trigger{}, []Problem{{Path: "metadata.query", Message: manifestMessage(err.Error())}}
-	}
-
-	name := spec.Name
-	if name == "" {
-		name = fmt.Sprintf("s%d-prometheus", i)
 	}
 	return Trigger{
 		Name:                name,

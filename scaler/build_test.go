@@ -2,6 +2,7 @@ package scaler
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -78,6 +79,32 @@ func TestBuildSampleAgainstFakeWorkspace(t *testing.T) {
 	require.Len(t, requests, 1)
 	assert.True(t, requests[0].Verified, "the request is signed for ap-northeast-2")
 	assert.Equal(t, sampleQuery, requests[0].Query)
+}
+
+func TestBuildRetryLogNamesTrigger(t *testing.T) {
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	srv := amptest.NewServer(t, amptest.Config{Region: "ap-northeast-2"})
+	srv.SetResult(sampleQuery, 140)
+	srv.Throttle(1, 0)
+	so, err := LoadScaledObject(sampleWithAddress(t, srv.URL()))
+	require.NoError(t, err)
+	var logs strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+
+	scaler, err := Build(so, BuildOptions{Target: &replicaTarget{replicas: 2}, Credentials: srv.Credentials(), Logger: logger})
+	require.NoError(t, err)
+	_, err = scaler.Step(context.Background(), buildT0)
+
+	require.NoError(t, err)
+	var retry string
+	for line := range strings.Lines(logs.String()) {
+		if strings.Contains(line, "amp: retrying query") {
+			retry = line
+		}
+	}
+	require.NotEmpty(t, retry, "no retry record in:\n%s", logs.String())
+	assert.Contains(t, retry, "scaler=default/sample-app-prometheus-scaler")
+	assert.Contains(t, retry, "trigger=s0-prometheus")
 }
 
 func TestBuildWithStaticKeysFromSecret(t *testing.T) {
