@@ -27,6 +27,9 @@ type Client struct {
 	logger      *slog.Logger
 	// signs is true when requests are signed with SigV4.
 	signs bool
+	// secrets are the configured values that error messages must not
+	// show, such as the bearer token.
+	secrets []string
 }
 
 // NewClient validates cfg and returns a Client that uses it.
@@ -54,6 +57,7 @@ func NewClient(cfg Config) (*Client, error) {
 		retry:       cfg.Retry.withDefaults(),
 		logger:      cfg.Logger,
 		signs:       signsRequests(cfg),
+		secrets:     configSecrets(cfg),
 	}
 	if c.method == "" {
 		c.method = http.MethodPost

@@ -51,7 +51,8 @@ type Error struct {
 	// the client explains, such as a time limit, it is the client's
 	// description of the cause. A session token that the server's message
 	// quotes, as AWS does in the canonical request of a signature mismatch,
-	// is replaced by "xxxxx".
+	// is replaced by "xxxxx", and so is any secret of the Config that the
+	// message quotes, such as a bearer token that a proxy echoes.
 	Message string
 	// Err is the underlying cause, if any.
 	Err error

@@ -240,9 +240,11 @@ func (c *Client) explainLimit(ctx, attemptCtx context.Context, qerr *Error) erro
 	return nil
 }
 
-// complete adds the endpoint and a hint to qerr.
+// complete adds the endpoint and a hint to qerr, and removes the
+// configured secrets that the server's message quotes.
 func (c *Client) complete(qerr *Error, path string) *Error {
 	qerr.endpoint = c.baseURL + path
+	qerr.Message = redactSecrets(qerr.Message, c.secrets)
 	switch {
 	case qerr.Kind == KindNotFound:
 		qerr.hint = "the endpoint does not exist: set the server address to the workspace URL or the Prometheus base URL, without /api/v1"

@@ -3,6 +3,7 @@ package amp
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -23,6 +24,52 @@ var securityToken = regexp.MustCompile(`(?i)(x-amz-security-token[ \t]*[:=][ \t]
 // host stores.
 func redactMessage(message string) string {
 	return securityToken.ReplaceAllString(message, "${1}"+redacted)
+}
+
+// minSecretLength is the shortest configured secret that redactSecrets
+// replaces. Replacing a shorter value, such as a header value "1", would
+// garble messages without hiding anything worth hiding.
+const minSecretLength = 4
+
+// configSecrets returns the secret values of c that a server could quote
+// in an error: the bearer token, the basic and address passwords, and the
+// values of Headers and QueryParameters, which String redacts too.
+func configSecrets(c Config) []string {
+	var secrets []string
+	add := func(value string) {
+		if len(value) >= minSecretLength && !slices.Contains(secrets, value) {
+			secrets = append(secrets, value)
+		}
+	}
+	add(c.BearerToken)
+	if c.BasicAuth != nil {
+		add(c.BasicAuth.Password)
+	}
+	if u, err := url.Parse(c.ServerAddress); err == nil && u.User != nil {
+		password, _ := u.User.Password()
+		add(password)
+	}
+	for _, value := range c.Headers {
+		add(value)
+	}
+	for _, values := range c.QueryParameters {
+		for _, value := range values {
+			add(value)
+		}
+	}
+	// Longer values first, so that a secret that contains another is
+	// replaced whole.
+	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
+	return secrets
+}
+
+// redactSecrets replaces every secret in message with "xxxxx", for a
+// server that echoes a request's credentials in its error.
+func redactSecrets(message string, secrets []string) string {
+	for _, secret := range secrets {
+		message = strings.ReplaceAll(message, secret, redacted)
+	}
+	return message
 }
 
 // field is one non-zero field of a formatted struct. A value is either

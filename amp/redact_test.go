@@ -2,9 +2,11 @@ package amp
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"testing"
 	"time"
@@ -116,4 +118,66 @@ func TestRedactMessageSessionTokens(t *testing.T) {
 			assert.Equal(t, tt.want, redactMessage(tt.message))
 		})
 	}
+}
+
+func TestQueryErrorHidesEchoedSecrets(t *testing.T) {
+	const (
+		bearer   = "SECRET-bearer-6f1c"
+		password = "SECRET-password-77ab"
+		header   = "SECRET-header-91d0"
+		param    = "SECRET-param-3e2a"
+	)
+	tests := []struct {
+		name string
+		body string
+	}{
+		{name: "JSON error: echoes every secret", body: `{"status":"error","errorType":"bad_data","error":"rejected Bearer ` + bearer + ` with ` + password + `, ` + header + ` and ` + param + `"}`},
+		{name: "plain text: echoes every secret", body: "rejected Bearer " + bearer + " with " + password + ", " + header + " and " + param},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprint(w, tt.body)
+			}))
+			t.Cleanup(srv.Close)
+			c, err := NewClient(Config{
+				ServerAddress:   srv.URL,
+				BearerToken:     bearer,
+				Headers:         map[string]string{"X-Api-Key": header},
+				QueryParameters: url.Values{"key": {param}},
+				HTTPClient:      srv.Client(),
+			})
+			require.NoError(t, err)
+			basic, err := NewClient(Config{
+				ServerAddress: srv.URL,
+				BasicAuth:     &BasicAuth{Username: "user", Password: password},
+				HTTPClient:    srv.Client(),
+			})
+			require.NoError(t, err)
+
+			_, bearerErr := c.Query(context.Background(), "up", t0)
+			_, basicErr := basic.Query(context.Background(), "up", t0)
+
+			require.Error(t, bearerErr)
+			require.Error(t, basicErr)
+			for _, secret := range []string{bearer, header, param} {
+				assert.NotContains(t, bearerErr.Error(), secret)
+			}
+			assert.NotContains(t, basicErr.Error(), password)
+			assert.Contains(t, bearerErr.Error(), "rejected Bearer xxxxx")
+			assert.Contains(t, basicErr.Error(), bearer, "only the client's own secrets are known to it")
+		})
+	}
+}
+
+func TestConfigSecretsSkipsShortValues(t *testing.T) {
+	secrets := configSecrets(Config{
+		ServerAddress: "http://admin:SECRET-address@prometheus:9090",
+		BearerToken:   "abc",
+		Headers:       map[string]string{"X-Org": "1", "X-Key": "SECRET-key-and-more"},
+	})
+
+	assert.Equal(t, []string{"SECRET-key-and-more", "SECRET-address"}, secrets)
+	assert.Equal(t, "x 1 xxxxx", redactSecrets("x 1 SECRET-address", secrets))
 }
