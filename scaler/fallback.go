@@ -149,7 +149,7 @@ func (s *Scaler) logFallbackChange(d *Decision) {
 	}
 	s.inFallback = d.InFallback
 	if d.InFallback {
-		s.logger.Info("fallback started", "scaler", s.cfg.Name, "replicas", d.FallbackReplicas,
+		s.logger.Info("fallback started", "scaler", s.cfg.Name, "fallbackReplicas", d.FallbackReplicas, "desiredReplicas", d.DesiredReplicas,
 			"behavior", s.cfg.Fallback.behavior(), "failureThreshold", s.cfg.Fallback.FailureThreshold)
 		return
 	}
