@@ -42,7 +42,12 @@ func TestDemoChartGolden(t *testing.T) {
 		t.Errorf("the demo chart differs from %s; if the change is intended, run go test ./examples/replay -run TestDemoChartGolden -update", goldenChart)
 	}
 
-	for _, line := range []string{"Polls:           1440 (0 failed)", "Max replicas:    5 of maxReplicaCount 5"} {
+	for _, line := range []string{
+		"from 2025-01-22T00:00:00Z to 2025-01-22T23:59:00Z",
+		"Polls:                      1440 (0 failed)",
+		"Max replicas:               5 of maxReplicaCount 5",
+		"Minutes at maxReplicaCount: 74",
+	} {
 		if !strings.Contains(stdout, line) {
 			t.Errorf("demo summary lacks %q:\n%s", line, stdout)
 		}
@@ -74,7 +79,7 @@ func checkXML(t *testing.T, data []byte) {
 func TestChartMarksFailedReads(t *testing.T) {
 	var out bytes.Buffer
 	url := startLoadServer(t, []float64{140, -1, 60})
-	opts, err := parseFlags([]string{"-server", url, "-start", minute(0), "-end", minute(2)}, nil)
+	opts, err := parseFlags([]string{"-server", url, "-start", minute(0), "-end", minute(3)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,13 +9,14 @@ import (
 )
 
 // csvHeader names the columns of the CSV file.
-var csvHeader = []string{"time", "value", "threshold", "active", "desired_replicas", "replicas", "action", "explanation"}
+var csvHeader = []string{"time", "value", "threshold", "active", "proposed_replicas", "replicas", "action", "explanation"}
 
 // writeCSV writes a header and one row per poll. A row has the poll time in
 // RFC 3339, the metric value (empty when the read failed) and the threshold.
 // It goes on with whether the workload was active, the count the metric
-// proposed, the count after the poll, the rule the poll applied and the
-// explanation on one line.
+// proposed before stabilization and limits, the count after the poll, the
+// rule the poll applied and the explanation on one line. The package doc
+// describes each column.
 func writeCSV(w io.Writer, r *replayResult) error {
 	out := csv.NewWriter(w)
 	if err := out.Write(csvHeader); err != nil {
@@ -41,7 +42,7 @@ func csvRow(r *replayResult, p poll) []string {
 		value,
 		formatNumber(r.threshold),
 		strconv.FormatBool(d.Active),
-		strconv.Itoa(int(p.desired)),
+		strconv.Itoa(int(p.proposed)),
 		strconv.Itoa(int(p.after)),
 		string(d.Action),
 		oneLine(d.Explain()),

@@ -27,7 +27,7 @@ const (
 func (o options) forDemo(serverURL string) options {
 	o.server = serverURL
 	o.start = demoDay.Format(time.RFC3339)
-	o.end = demoDay.Add(24*time.Hour - demoResolution).Format(time.RFC3339)
+	o.end = demoDay.Add(24 * time.Hour).Format(time.RFC3339)
 	return o
 }
 

@@ -35,7 +35,7 @@ type options struct {
 	setFlags map[string]bool
 }
 
-// usageError is an invalid flag or input, which exits with status 2.
+// usageError is an invalid flag or input, which exits with exitCannotRun.
 type usageError struct {
 	err error
 }
@@ -47,18 +47,49 @@ func (e *usageError) Unwrap() error { return e.err }
 // after it printed the error and the usage.
 var errFlagSyntax = errors.New("invalid command line")
 
+// usageText is the -h output before the list of flags.
+const usageText = `Usage: replay [-f FILE] [-server URL [-sigv4 -region R]] [-start TIME] [-end TIME] [-step D]
+       replay -demo
+
+Replay what a ScaledObject's autoscaling would have done over past metrics:
+read the first trigger's metric with range queries, one value per step, run
+the scaler loop once per step (activation, the HPA's arithmetic,
+stabilization windows, cooldown and fallback), and write one CSV row per
+poll, an SVG chart and a summary. Only the first trigger is replayed. The
+polls run from -start, included, to -end, excluded: a day from midnight to
+midnight at a 60s step is 1440 polls.
+
+CSV columns: time, value (empty when the read failed), threshold, active,
+proposed_replicas (the HPA's proposal before the stabilization window,
+the scaling policies and the replica limits, or the count the poll set when
+the HPA did not run), replicas (the count after the poll), action and
+explanation.
+
+Exit codes:
+  0  the replay ran and its outputs were written
+  1  the server returned an error response, or the replay failed
+  2  the replay could not run: invalid flags or input, or a server that
+     sent no HTTP response (unreachable, timed out, or no AWS credentials)
+
+Flags:
+`
+
 // parseFlags reads the command line. Errors and the usage go to stderr.
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var opts options
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usageText)
+		fs.PrintDefaults()
+	}
 	fs.StringVar(&opts.file, "f", "", "ScaledObject `file` (YAML or JSON); its first trigger is replayed. Without it, the built-in ScaledObject is used")
 	fs.StringVar(&opts.server, "server", "", "Prometheus base `URL` or AMP workspace URL; replaces the trigger's serverAddress")
 	fs.StringVar(&opts.server, "url", "", "the same as -server `URL`")
 	fs.StringVar(&opts.query, "query", "", "PromQL `query` that replaces the trigger's query")
 	fs.StringVar(&opts.threshold, "threshold", "", "`value` that replaces the trigger's threshold")
-	fs.StringVar(&opts.start, "start", "-24h", "first poll: an RFC 3339 `time` or a duration before now such as -24h or -7d")
-	fs.StringVar(&opts.end, "end", "0s", "last poll: an RFC 3339 `time` or a duration before now such as -1h; 0s is now")
+	fs.StringVar(&opts.start, "start", "-24h", "start of the range, included: an RFC 3339 `time` or a duration before now such as -24h or -7d")
+	fs.StringVar(&opts.end, "end", "0s", "end of the range, excluded: an RFC 3339 `time` or a duration before now such as -1h; 0s is now")
 	fs.DurationVar(&opts.step, "step", 0, "time between polls, such as 60s; 0 means the ScaledObject's pollingInterval")
 	fs.IntVar(&opts.replicas, "replicas", -1, "replica `count` before the first poll; -1 means minReplicaCount")
 	fs.StringVar(&opts.csvPath, "csv", "replay.csv", "CSV `file` with one row per poll; empty writes none")
@@ -101,11 +132,22 @@ func (o options) validate() error {
 	if o.demo {
 		for _, name := range []string{"server", "url", "start", "end", "sigv4", "region"} {
 			if o.setFlags[name] {
-				return fmt.Errorf("-%s cannot be combined with -demo, which serves its own day from 127.0.0.1 without signatures", name)
+				return fmt.Errorf("-%s cannot be combined with -demo, %s; drop -demo to replay your own server", name, demoConflicts[name])
 			}
 		}
 	}
 	return nil
+}
+
+// demoConflicts gives, for each flag that -demo sets itself, the reason the
+// flag cannot be given with it.
+var demoConflicts = map[string]string{
+	"server": "because the demo queries its own server on 127.0.0.1",
+	"url":    "because the demo queries its own server on 127.0.0.1",
+	"start":  "because the demo replays a fixed day, " + demoDay.Format(time.DateOnly),
+	"end":    "because the demo replays a fixed day, " + demoDay.Format(time.DateOnly),
+	"sigv4":  "because the demo's server on 127.0.0.1 needs no AWS credentials",
+	"region": "because the demo's server on 127.0.0.1 needs no AWS credentials",
 }
 
 // parseTime reads an RFC 3339 time, or a duration relative to now such as

@@ -19,6 +19,13 @@
 //	go run ./examples/replay -f scaledobject.yaml -start 2025-01-22T00:00:00Z -end 2025-01-23T00:00:00Z
 //	go run ./examples/replay -demo
 //
+// The polls run at -start, -start + step, and so on while they are before
+// -end, so the range includes its start and excludes its end. A day from
+// midnight to midnight at a 60 s step is 1440 polls, the last at 23:59.
+// A relative -start or -end, such as -24h or 0s, is moved back to a
+// multiple of the step, so that runs a few seconds apart poll at the same
+// times.
+//
 // Requests to an AMP workspace URL, and with -sigv4 to any host, are signed
 // with the AWS SDK's default credentials (IRSA, EKS Pod Identity,
 // environment, profile). The trigger's authenticationRef is not used.
@@ -26,6 +33,32 @@
 // -demo needs no AWS account: it serves a synthetic day of
 // websocket_active_connection_count from an embedded Prometheus-compatible
 // server on 127.0.0.1 and replays the ScaledObject above against it.
+//
+// The CSV file has a header and one row per poll, with these columns:
+//
+//	time               the poll time in RFC 3339, UTC
+//	value              the metric value, empty when the read failed or the
+//	                   poll did not read the trigger
+//	threshold          the trigger's threshold
+//	active             whether the workload was active in this poll: the
+//	                   value above activationThreshold, or fallback
+//	proposed_replicas  the HPA's proposal from the metric, before the
+//	                   stabilization window, the scaling policies and the
+//	                   replica limits. When the HPA did not run (inactive,
+//	                   fallback, paused or a failed read), it is the count
+//	                   that the poll set.
+//	replicas           the replica count after the poll
+//	action             the rule that decided the count, such as HPA, Hold,
+//	                   Fallback or Paused
+//	explanation        the poll's explanation on one line, with "; "
+//	                   between its lines
+//
+// Exit codes:
+//
+//	0  the replay ran and its outputs were written
+//	1  the server returned an error response, or the replay failed
+//	2  the replay could not run: invalid flags or input, or a server that
+//	   sent no HTTP response (unreachable, timed out, or no AWS credentials)
 package main
 
 import (
@@ -36,13 +69,14 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/promscaler/promscaler/amp"
 )
 
-// Exit codes: 1 when the replay fails, 2 when the flags or the input are
-// invalid.
+// Exit codes of the command.
 const (
-	exitFailure = 1
-	exitUsage   = 2
+	exitFailure   = 1
+	exitCannotRun = 2
 )
 
 func main() {
@@ -57,22 +91,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 		return 0
 	}
 	if errors.Is(err, errFlagSyntax) {
-		return exitUsage
+		return exitCannotRun
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "replay:", err)
-		return exitUsage
+		return exitCannotRun
 	}
 
 	if err := replayCommand(ctx, opts, stdout, stderr, now); err != nil {
 		fmt.Fprintln(stderr, "replay:", err)
-		var usage *usageError
-		if errors.As(err, &usage) {
-			return exitUsage
-		}
-		return exitFailure
+		return exitCode(err)
 	}
 	return 0
+}
+
+// exitCode returns exitCannotRun for invalid input and for a query that
+// got no HTTP response, and exitFailure for every other error.
+func exitCode(err error) int {
+	var usage *usageError
+	if errors.As(err, &usage) {
+		return exitCannotRun
+	}
+	// A server that is unreachable or timed out, or a request that could
+	// not be signed, leaves the status code 0.
+	var queryErr *amp.Error
+	if errors.As(err, &queryErr) && queryErr.StatusCode == 0 {
+		return exitCannotRun
+	}
+	return exitFailure
 }
 
 // replayCommand loads the input, fetches the metric, replays it and writes

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,17 +90,22 @@ func TestRunRejectsBadInput(t *testing.T) {
 		{"negative replicas", []string{"-replicas", "-3"}, "-replicas -3 is negative"},
 		{"start not a time", []string{"-server", local, "-start", "yesterday"}, `-start "yesterday" is neither an RFC 3339 time`},
 		{"end before start", []string{"-server", local, "-start", "2025-01-22T10:00:00Z", "-end", "2025-01-22T09:00:00Z"},
-			"-end 2025-01-22T09:00:00Z is before -start 2025-01-22T10:00:00Z"},
+			"-end 2025-01-22T09:00:00Z is not after -start 2025-01-22T10:00:00Z"},
+		{"end equals start", []string{"-server", local, "-start", "2025-01-22T10:00:00Z", "-end", "2025-01-22T10:00:00Z"},
+			"the end is excluded, so give an end after the start"},
 		{"range too long", []string{"-server", local, "-start", "-800d", "-step", "60s"}, "shorten the range or raise -step"},
 		{"placeholder server", []string{"-start", "-1h"}, "contains a placeholder; pass the server with -server URL"},
-		{"threshold not a number", []string{"-server", local, "-threshold", "fifty"}, "threshold"},
+		{"threshold not a number", []string{"-server", local, "-threshold", "fifty"}, `replay: flag -threshold: "fifty" is not a number`},
+		{"query from flag", []string{"-server", local, "-query", "foo"}, "replay: flag -query: may return more than one value"},
+		{"server from url flag", []string{"-url", "ftp://x"}, `replay: flag -url: invalid server address "ftp://x"`},
 		{"missing file", []string{"-f", filepath.Join(dir, "none.yaml")}, "-f: open"},
 		{"chart not SVG", []string{"-chart", "out.png"}, `-chart "out.png": only SVG charts are written`},
-		{"demo with server", []string{"-demo", "-server", local}, "-server cannot be combined with -demo"},
+		{"demo with server", []string{"-demo", "-server", local}, "-server cannot be combined with -demo, because the demo queries its own server"},
+		{"demo with start", []string{"-demo", "-start", "-7d"}, "-start cannot be combined with -demo, because the demo replays a fixed day, 2025-01-22"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, stderr := runReplay(t, exitUsage, c.args...)
+			_, stderr := runReplay(t, exitCannotRun, c.args...)
 			if !strings.HasPrefix(stderr, "replay: ") && !strings.HasPrefix(stderr, "flag provided") {
 				t.Errorf("stderr = %q, want a message that starts with \"replay: \"", stderr)
 			}
@@ -109,9 +117,51 @@ func TestRunRejectsBadInput(t *testing.T) {
 }
 
 func TestRunReportsUnreachableServer(t *testing.T) {
-	_, stderr := runReplay(t, exitFailure, "-server", "http://127.0.0.1:1/workspaces/ws-none",
+	_, stderr := runReplay(t, exitCannotRun, "-server", "http://127.0.0.1:1/workspaces/ws-none",
 		"-start", "2025-01-22T09:00:00Z", "-end", "2025-01-22T09:05:00Z", "-timeout", "1s", "-csv", "", "-chart", "")
 	if !strings.Contains(stderr, "replay: amp: query to http://127.0.0.1:1/workspaces/ws-none/api/v1/query_range failed") {
 		t.Errorf("stderr = %q, want the failed range query", stderr)
+	}
+}
+
+func TestRunReportsThresholdInFile(t *testing.T) {
+	object := strings.Replace(string(defaultObject), `threshold: "50"`, `threshold: "fifty"`, 1)
+	path := filepath.Join(t.TempDir(), "so.yaml")
+	writeTestFile(t, path, object)
+
+	_, stderr := runReplay(t, exitCannotRun, "-f", path, "-server", "http://127.0.0.1:1")
+	if want := `spec.triggers[0].metadata.threshold: "fifty" is not a number`; !strings.Contains(stderr, want) {
+		t.Errorf("stderr = %q, want it to contain %q", stderr, want)
+	}
+}
+
+func TestRunReportsServerErrorResponse(t *testing.T) {
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, `{"status":"error","errorType":"bad_data","error":"query processing would load too many samples"}`)
+	}))
+	t.Cleanup(server.Close)
+
+	_, stderr := runReplay(t, exitFailure, "-server", server.URL,
+		"-start", minute(0), "-end", minute(1), "-csv", "", "-chart", "")
+	if want := "query processing would load too many samples"; !strings.Contains(stderr, want) {
+		t.Errorf("stderr = %q, want it to contain %q", stderr, want)
+	}
+}
+
+func TestRunHelpListsExitCodes(t *testing.T) {
+	_, stderr := runReplay(t, 0, "-h")
+	for _, want := range []string{
+		"Usage: replay",
+		"Only the first trigger is replayed.",
+		"to -end, excluded",
+		"proposed_replicas (the HPA's proposal before the stabilization window",
+		"  2  the replay could not run",
+		"  -threshold value",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("help lacks %q:\n%s", want, stderr)
+		}
 	}
 }

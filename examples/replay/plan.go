@@ -41,8 +41,8 @@ type plan struct {
 	config   scaler.Config
 	metadata scaler.PrometheusMetadata
 	client   *amp.Client
-	// start, end and step set the poll times start, start+step, ... up to
-	// end included.
+	// start, end and step set the poll times start, start+step, ... before
+	// end, which is excluded. end is after start.
 	start, end time.Time
 	step       time.Duration
 	// maxPoints is the maximum number of poll times one range query covers.
@@ -107,7 +107,7 @@ func (p *plan) configure(so *scaler.ScaledObject) error {
 	metadata := p.overrideMetadata(trigger.Metadata)
 	md, err := scaler.ParsePrometheusMetadata(metadata)
 	if err != nil {
-		return fmt.Errorf("spec.triggers[0]: %w", err)
+		return p.metadataError(err)
 	}
 	if strings.ContainsAny(md.ServerAddress, "<>") {
 		return fmt.Errorf("serverAddress %q contains a placeholder; pass the server with -server URL", md.ServerAddress)
@@ -157,6 +157,32 @@ func (p *plan) overrideMetadata(metadata map[string]string) map[string]string {
 	return out
 }
 
+// metadataError names, for each problem in the trigger's metadata, the
+// flag that set the value, or the metadata key in the ScaledObject.
+func (p *plan) metadataError(err error) error {
+	var loadErr *scaler.LoadError
+	if !errors.As(err, &loadErr) {
+		return fmt.Errorf("spec.triggers[0]: %w", err)
+	}
+
+	flags := map[string]string{keyQuery: "query", keyThreshold: "threshold", keyServerAddress: "server"}
+	if p.opts.setFlags["url"] && !p.opts.setFlags["server"] {
+		flags[keyServerAddress] = "url"
+	}
+	lines := make([]string, 0, len(loadErr.Problems))
+	for _, problem := range loadErr.Problems {
+		where := "spec.triggers[0].metadata." + problem.Path
+		if name, ok := flags[problem.Path]; ok && p.opts.setFlags[name] {
+			where = "flag -" + name
+		}
+		lines = append(lines, where+": "+problem.Message)
+	}
+	if len(lines) == 1 {
+		return errors.New(lines[0])
+	}
+	return fmt.Errorf("%d problems in the trigger:\n  - %s", len(lines), strings.Join(lines, "\n  - "))
+}
+
 // decisionMetadata keeps the metadata keys that decide the replicas and
 // points the server address at a loopback placeholder, so that building
 // the configuration needs no credentials. The replay never queries it.
@@ -183,9 +209,9 @@ func (p *plan) warnOnIgnored(so *scaler.ScaledObject) {
 	}
 }
 
-// setTimes reads -start, -end, -step and -replicas. A relative start is
-// moved back to a multiple of the step, so that runs a few seconds apart
-// poll at the same times.
+// setTimes reads -start, -end, -step and -replicas. A relative start or end
+// is moved back to a multiple of the step, so that runs a few seconds apart
+// poll at the same times, and -start -24h -end 0s is one day of polls.
 func (p *plan) setTimes(now time.Time) error {
 	p.step = p.opts.step
 	if p.step == 0 {
@@ -206,12 +232,15 @@ func (p *plan) setTimes(now time.Time) error {
 	if _, err := time.Parse(time.RFC3339, p.opts.start); err != nil {
 		start = start.Truncate(p.step)
 	}
+	if _, err := time.Parse(time.RFC3339, p.opts.end); err != nil {
+		end = end.Truncate(p.step)
+	}
 	p.start, p.end = start.UTC(), end.UTC()
 
-	if p.end.Before(p.start) {
-		return fmt.Errorf("-end %s is before -start %s; give an end after the start", p.end.Format(time.RFC3339), p.start.Format(time.RFC3339))
+	if !p.end.After(p.start) {
+		return fmt.Errorf("-end %s is not after -start %s; the end is excluded, so give an end after the start", p.end.Format(time.RFC3339), p.start.Format(time.RFC3339))
 	}
-	if polls := p.end.Sub(p.start)/p.step + 1; polls > maxPolls {
+	if polls := p.polls(); polls > maxPolls {
 		return fmt.Errorf("the range from %s to %s at a step of %v has %d polls, more than %d; shorten the range or raise -step",
 			p.start.Format(time.RFC3339), p.end.Format(time.RFC3339), p.step, polls, maxPolls)
 	}
@@ -221,6 +250,22 @@ func (p *plan) setTimes(now time.Time) error {
 		p.replicas = int32(min(p.opts.replicas, 1<<30))
 	}
 	return nil
+}
+
+// polls returns the number of poll times from start to end.
+func (p *plan) polls() int {
+	span := p.end.Sub(p.start)
+	n := int(span / p.step)
+	if span%p.step != 0 {
+		n++
+	}
+	return n
+}
+
+// lastPoll returns the time of the last poll, the last multiple of the step
+// after start that is before end.
+func (p *plan) lastPoll() time.Time {
+	return p.start.Add(time.Duration(p.polls()-1) * p.step)
 }
 
 // newClient builds the client of the range queries from the trigger's

@@ -16,9 +16,9 @@ type poll struct {
 	decision scaler.Decision
 	// before and after are the replica counts before and after the poll.
 	before, after int32
-	// desired is the count the metric proposed before stabilization and
+	// proposed is the count the metric proposed before stabilization and
 	// limits, or the count an executor rule set when the HPA did not run.
-	desired int32
+	proposed int32
 }
 
 // replayResult is the outcome of a replay and what the outputs show.
@@ -54,7 +54,7 @@ func replay(ctx context.Context, p *plan, source scaler.Source) (*replayResult, 
 
 	result := newReplayResult(p, cfg)
 	before := p.replicas
-	for at := p.start; !at.After(p.end); at = at.Add(p.step) {
+	for at := p.start; at.Before(p.end); at = at.Add(p.step) {
 		clock.Advance(at.Sub(clock.Now()))
 		d, err := s.Step(ctx, at)
 		if ctx.Err() != nil || errors.Is(err, scaler.ErrShutdown) {
@@ -65,7 +65,7 @@ func replay(ctx context.Context, p *plan, source scaler.Source) (*replayResult, 
 		if d.TargetErr != nil {
 			return nil, fmt.Errorf("poll at %s: %w", at.Format(time.RFC3339), d.TargetErr)
 		}
-		result.polls = append(result.polls, poll{decision: d, before: before, after: d.DesiredReplicas, desired: desiredReplicas(d)})
+		result.polls = append(result.polls, poll{decision: d, before: before, after: d.DesiredReplicas, proposed: proposedReplicas(d)})
 		before = d.DesiredReplicas
 	}
 	return result, nil
@@ -87,9 +87,9 @@ func newReplayResult(p *plan, cfg scaler.Config) *replayResult {
 	}
 }
 
-// desiredReplicas returns the HPA's proposal when the HPA ran with a valid
+// proposedReplicas returns the HPA's proposal when the HPA ran with a valid
 // metric, and otherwise the count the poll set.
-func desiredReplicas(d scaler.Decision) int32 {
+func proposedReplicas(d scaler.Decision) int32 {
 	if d.HPA != nil && d.HPA.InvalidMetrics == 0 {
 		return d.HPA.Proposed
 	}
@@ -102,10 +102,12 @@ type summary struct {
 	polls, failedPolls   int
 	scaleUps, scaleDowns int
 	maxReplicas          int32
-	minutesAtMax         float64
-	replicaMinutes       float64
-	maxReplicaCount      int32
-	first, last          time.Time
+	// minutesAtMaxCount is the time at maxReplicaCount, which stays 0 when
+	// the count never reached it.
+	minutesAtMaxCount float64
+	replicaMinutes    float64
+	maxReplicaCount   int32
+	first, last       time.Time
 }
 
 func summarize(r *replayResult) summary {
@@ -127,7 +129,7 @@ func summarize(r *replayResult) summary {
 		}
 		s.maxReplicas = max(s.maxReplicas, p.after)
 		if p.after == r.maxReplicas {
-			s.minutesAtMax += stepMinutes
+			s.minutesAtMaxCount += stepMinutes
 		}
 		s.replicaMinutes += float64(p.after) * stepMinutes
 	}
@@ -146,12 +148,12 @@ func writeSummary(w io.Writer, p *plan, r *replayResult) error {
 	lines := []string{
 		fmt.Sprintf("Replayed %s from %s to %s, one poll every %s", r.name, s.first.Format(time.RFC3339), s.last.Format(time.RFC3339), formatStep(r.step)),
 		fmt.Sprintf("Query: %s (threshold %s)", r.query, formatNumber(r.threshold)),
-		fmt.Sprintf("Polls:           %d (%d failed)", s.polls, s.failedPolls),
-		fmt.Sprintf("Scale-ups:       %d", s.scaleUps),
-		fmt.Sprintf("Scale-downs:     %d", s.scaleDowns),
-		fmt.Sprintf("Max replicas:    %d of maxReplicaCount %d", s.maxReplicas, s.maxReplicaCount),
-		fmt.Sprintf("Minutes at max:  %s", formatNumber(roundCents(s.minutesAtMax))),
-		fmt.Sprintf("Replica-minutes: %s", formatNumber(roundCents(s.replicaMinutes))),
+		fmt.Sprintf("Polls:                      %d (%d failed)", s.polls, s.failedPolls),
+		fmt.Sprintf("Scale-ups:                  %d", s.scaleUps),
+		fmt.Sprintf("Scale-downs:                %d", s.scaleDowns),
+		fmt.Sprintf("Max replicas:               %d of maxReplicaCount %d", s.maxReplicas, s.maxReplicaCount),
+		fmt.Sprintf("Minutes at maxReplicaCount: %s", formatNumber(roundCents(s.minutesAtMaxCount))),
+		fmt.Sprintf("Replica-minutes:            %s", formatNumber(roundCents(s.replicaMinutes))),
 	}
 	if p.opts.csvPath != "" {
 		lines = append(lines, "Wrote "+p.opts.csvPath)

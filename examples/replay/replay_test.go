@@ -21,7 +21,7 @@ func replaySmall(t *testing.T, totals []float64, extra ...string) ([][]string, s
 	t.Helper()
 	url := startLoadServer(t, totals)
 	csvPath := filepath.Join(t.TempDir(), "replay.csv")
-	args := append([]string{"-server", url, "-start", minute(0), "-end", minute(len(totals) - 1),
+	args := append([]string{"-server", url, "-start", minute(0), "-end", minute(len(totals)),
 		"-replicas", "2", "-csv", csvPath, "-chart", ""}, extra...)
 	stdout, _ := runReplay(t, 0, args...)
 
@@ -64,7 +64,7 @@ func TestReplayStabilizationDelaysScaleDown(t *testing.T) {
 	for m := 1; m <= 9; m++ {
 		row := rows[m]
 		if row[4] != "2" || row[5] != "3" {
-			t.Errorf("t0+%dm: desired %s, replicas %s; want desired 2 held at 3", m, row[4], row[5])
+			t.Errorf("t0+%dm: proposed %s, replicas %s; want proposed 2 held at 3", m, row[4], row[5])
 		}
 		if !strings.Contains(row[7], "ScaleDownStabilized") {
 			t.Errorf("t0+%dm: explanation %q lacks ScaleDownStabilized", m, row[7])
@@ -77,12 +77,13 @@ func TestReplayStabilizationDelaysScaleDown(t *testing.T) {
 	}
 
 	for _, line := range []string{
-		"Polls:           13 (0 failed)",
-		"Scale-ups:       1",
-		"Scale-downs:     1",
-		"Max replicas:    3 of maxReplicaCount 5",
+		"Polls:                      13 (0 failed)",
+		"Scale-ups:                  1",
+		"Scale-downs:                1",
+		"Max replicas:               3 of maxReplicaCount 5",
+		"Minutes at maxReplicaCount: 0",
 		// 3 replicas from t0 to t0+10m, then 2 for 3 minutes.
-		"Replica-minutes: 36",
+		"Replica-minutes:            36",
 	} {
 		if !strings.Contains(stdout, line) {
 			t.Errorf("summary lacks %q:\n%s", line, stdout)
@@ -124,7 +125,7 @@ func TestReplayGapFailsWithoutIgnoreNullValues(t *testing.T) {
 	if !strings.Contains(rows[1][7], "query returned no series") {
 		t.Errorf("explanation at the gap = %q, want the empty result", rows[1][7])
 	}
-	if !strings.Contains(stdout, "Polls:           5 (3 failed)") {
+	if !strings.Contains(stdout, "Polls:                      5 (3 failed)") {
 		t.Errorf("summary lacks the failed polls:\n%s", stdout)
 	}
 }
@@ -135,7 +136,7 @@ func TestFetchJoinsSplitQueries(t *testing.T) {
 		totals[i] = float64(10 * (i + 1))
 	}
 	url := startLoadServer(t, totals)
-	opts, err := parseFlags([]string{"-server", url, "-start", minute(0), "-end", minute(len(totals) - 1)}, nil)
+	opts, err := parseFlags([]string{"-server", url, "-start", minute(0), "-end", minute(len(totals))}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +162,7 @@ func TestFetchJoinsSplitQueries(t *testing.T) {
 	}
 }
 
-func TestRelativeStartAlignsToStep(t *testing.T) {
+func TestRelativeRangeAlignsToStep(t *testing.T) {
 	now := t0.Add(90 * time.Second).Add(123 * time.Millisecond)
 	opts, err := parseFlags([]string{"-server", "http://127.0.0.1:1", "-start", "-1h", "-end", "0s"}, nil)
 	if err != nil {
@@ -174,11 +175,46 @@ func TestRelativeStartAlignsToStep(t *testing.T) {
 	if want := t0.Add(-59 * time.Minute); !p.start.Equal(want) {
 		t.Errorf("start = %v, want %v, a multiple of the 60 s step", p.start, want)
 	}
-	if !p.end.Equal(now) {
-		t.Errorf("end = %v, want now %v", p.end, now)
+	if want := t0.Add(time.Minute); !p.end.Equal(want) {
+		t.Errorf("end = %v, want %v, now moved back to a multiple of the step", p.end, want)
 	}
 	if p.step != time.Minute || p.replicas != 1 {
 		t.Errorf("step, replicas = %v, %d; want the pollingInterval 1m and minReplicaCount 1", p.step, p.replicas)
+	}
+}
+
+func TestPlanRangeExcludesEnd(t *testing.T) {
+	// now is off the 60 s grid, as it is for a command run by hand.
+	now := t0.Add(7*24*time.Hour + 42*time.Second)
+	cases := []struct {
+		name       string
+		start, end string
+		wantPolls  int
+		wantLast   time.Time
+	}{
+		{"day: midnight to midnight", "2025-01-22T00:00:00Z", "2025-01-23T00:00:00Z", 1440, time.Date(2025, 1, 22, 23, 59, 0, 0, time.UTC)},
+		{"day: relative -7d to -6d", "-7d", "-6d", 1440, t0.Add(24*time.Hour - time.Minute)},
+		{"day: relative -24h to now", "-24h", "0s", 1440, now.Truncate(time.Minute).Add(-time.Minute)},
+		{"partial step: end off the grid", "2025-01-22T09:00:00Z", "2025-01-22T09:02:30Z", 3, t0.Add(2 * time.Minute)},
+		{"one poll: one step", "2025-01-22T09:00:00Z", "2025-01-22T09:01:00Z", 1, t0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			opts, err := parseFlags([]string{"-server", "http://127.0.0.1:1", "-start", c.start, "-end", c.end}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := newPlan(opts, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.polls(); got != c.wantPolls {
+				t.Errorf("polls() = %d, want %d", got, c.wantPolls)
+			}
+			if got := p.lastPoll(); !got.Equal(c.wantLast) {
+				t.Errorf("lastPoll() = %v, want %v", got, c.wantLast)
+			}
+		})
 	}
 }
 
@@ -196,7 +232,7 @@ func TestReplayPausedObjectKeepsReplicas(t *testing.T) {
 	writeTestFile(t, path, object)
 
 	url := startLoadServer(t, []float64{140})
-	_, stderr := runReplay(t, 0, "-f", path, "-server", url, "-start", minute(0), "-end", minute(0), "-csv", "", "-chart", "")
+	_, stderr := runReplay(t, 0, "-f", path, "-server", url, "-start", minute(0), "-end", minute(1), "-csv", "", "-chart", "")
 	if !strings.Contains(stderr, "replay: warning: the ScaledObject is paused (autoscaling.keda.sh/paused)") {
 		t.Errorf("stderr lacks the pause warning:\n%s", stderr)
 	}
@@ -209,7 +245,7 @@ func TestReplayPausedObjectKeepsReplicas(t *testing.T) {
 			t.Errorf("t0+%dm: value %q, replicas %s, action %s; want no value, 2, Paused", m, row[1], row[5], row[6])
 		}
 	}
-	if !strings.Contains(stdout, "Polls:           2 (0 failed)") {
+	if !strings.Contains(stdout, "Polls:                      2 (0 failed)") {
 		t.Errorf("summary counts paused polls as failed:\n%s", stdout)
 	}
 }

@@ -87,7 +87,7 @@ func (s *series) Value(_ context.Context, now time.Time) (float64, error) {
 // range queries as the points limit allows.
 func fetchSeries(ctx context.Context, p *plan) (*series, error) {
 	s := newSeries(promql.ReduceOptions{IgnoreNullValues: p.metadata.IgnoreNullValues})
-	for _, w := range splitRange(p.start, p.end, p.step, p.maxPoints) {
+	for _, w := range splitRange(p.start, p.lastPoll(), p.step, p.maxPoints) {
 		result, err := p.client.QueryRange(ctx, p.metadata.Query, w.start, w.end, p.step)
 		// A server that found no signature names the exception that AMP
 		// returns for an unsigned request.

@@ -35,7 +35,7 @@ func TestReplaySignsRangeQueries(t *testing.T) {
 
 	csvPath := filepath.Join(t.TempDir(), "replay.csv")
 	runReplay(t, 0, "-server", workspace.URL(), "-sigv4", "-region", workspace.Region(),
-		"-start", minute(0), "-end", minute(2), "-replicas", "2", "-csv", csvPath, "-chart", "")
+		"-start", minute(0), "-end", minute(3), "-replicas", "2", "-csv", csvPath, "-chart", "")
 
 	requests := workspace.Requests()
 	if len(requests) != 1 {
@@ -55,10 +55,23 @@ func TestReplayUnsignedRequestRejected(t *testing.T) {
 	workspace := amptest.NewServer(t, amptest.Config{})
 
 	_, stderr := runReplay(t, exitFailure, "-server", workspace.URL(),
-		"-start", minute(0), "-end", minute(2), "-csv", "", "-chart", "")
+		"-start", minute(0), "-end", minute(3), "-csv", "", "-chart", "")
 	for _, want := range []string{"403 forbidden (MissingAuthenticationTokenException)", "pass -sigv4 and -region"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr = %q, want it to contain %q", stderr, want)
 		}
+	}
+}
+
+func TestReplayWithoutCredentialsCannotRun(t *testing.T) {
+	setStaticAWSEnvironment(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	url := startLoadServer(t, []float64{140})
+
+	_, stderr := runReplay(t, exitCannotRun, "-server", url, "-sigv4", "-region", "us-east-1",
+		"-start", minute(0), "-end", minute(1), "-timeout", "1s", "-csv", "", "-chart", "")
+	if want := "retrieve credentials"; !strings.Contains(stderr, want) {
+		t.Errorf("stderr = %q, want it to contain %q", stderr, want)
 	}
 }
