@@ -59,7 +59,7 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 
 	setup, err := prepare(ctx, opts, env, stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		fmt.Fprintln(stderr, userText(err.Error()))
 		return exitCannotRun
 	}
 	fmt.Fprintf(stdout, "Workspace %s, region %s, query %s\n", setup.url, setup.region, setup.query)

@@ -222,6 +222,8 @@ func TestRunScaledObjectFile(t *testing.T) {
 			exitOK, "ceil(140 / 50) = 3", "", 1},
 		{"object: unsigned trigger gets 403", []string{unsignedObject()}, true, true,
 			exitFailed, "", "rejected an unsigned query with status 403", 1},
+		{"object: authentication in no file", []string{sampleObject}, true, true,
+			exitCannotRun, "", `"sample-app-ta" not found in namespace "default"; add it to the file after a --- line, or pass the file that defines it with another -f`, 0},
 		{"object: placeholder workspace without -url", []string{sampleObject + "---\n" + sampleAuth}, false, true,
 			exitCannotRun, "", "placeholder", 0},
 		{"object: awsRegion signs a custom host", []string{regionObject(), sampleAuth}, true, false,
@@ -313,6 +315,26 @@ spec:
   podIdentity:
     provider: aws
 `
+
+func TestUserText(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"plural: one replica", "the workload stays at 1 replicas", "the workload stays at 1 replica"},
+		{"plural: eleven replicas kept", "the workload stays at 11 replicas", "the workload stays at 11 replicas"},
+		{"sigv4: names the manifest settings", "the server requires SigV4: set Config.SigV4 and Config.Region (or use an AMP workspace URL)",
+			"the server requires SigV4: set identityOwner operator, podIdentity provider aws, or awsRoleArn on the trigger of the ScaledObject"},
+		{"null values: names the metadata key", "query returned no series; append \"or vector(0)\" to the query or set IgnoreNullValues to read it as 0",
+			"query returned no series; append \"or vector(0)\" to the query or set ignoreNullValues: \"true\" in the trigger's metadata to read it as 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := userText(tt.in); got != tt.want {
+				t.Errorf("userText(%q) =\n%q, want\n%q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
 
 func TestRunUsageErrors(t *testing.T) {
 	tests := []struct {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,7 +20,7 @@ import (
 // returns exitFailed when the query failed.
 func pollOnce(ctx context.Context, s *setup, stdout, stderr io.Writer) int {
 	d, _ := s.scaler.Step(ctx, time.Now())
-	fmt.Fprintln(stdout, strings.TrimSuffix(d.Explain(), "\n"))
+	fmt.Fprintln(stdout, userText(strings.TrimSuffix(d.Explain(), "\n")))
 	if d.Err != nil {
 		fmt.Fprintln(stderr, s.describe(d.Err))
 		return exitFailed
@@ -62,7 +63,26 @@ func (s *setup) describe(err error) string {
 		return fmt.Sprintf("amp: the workspace %s rejected the query with status %d (%s); check that the identity has the IAM permission aps:QueryMetrics on the workspace, "+
 			"that %s is the workspace's region, and that this machine's clock is within 5 minutes of the correct time", s.url, e.StatusCode, oneLine(cause), s.region)
 	}
-	return oneLine(err.Error())
+	return userText(oneLine(err.Error()))
+}
+
+// userTerms replaces the Go API advice of library messages with the flags
+// and manifest settings of this command.
+var userTerms = strings.NewReplacer(
+	"set Config.SigV4 and Config.Region (or use an AMP workspace URL)",
+	"set identityOwner operator, podIdentity provider aws, or awsRoleArn on the trigger of the ScaledObject",
+	"add it to the data after a --- line, or pass it in BuildOptions.TriggerAuthentications",
+	"add it to the file after a --- line, or pass the file that defines it with another -f",
+	"set IgnoreNullValues", `set ignoreNullValues: "true" in the trigger's metadata`,
+	"the limit that Config.Timeout sets on each attempt; raise Config.Timeout", "the limit on each attempt that a trigger's timeout sets, in milliseconds; raise timeout in the ScaledObject",
+)
+
+// oneReplicas matches a count of one with a plural noun.
+var oneReplicas = regexp.MustCompile(`\b1 replicas\b`)
+
+// userText rewrites a library message for a command-line user.
+func userText(s string) string {
+	return oneReplicas.ReplaceAllString(userTerms.Replace(s), "1 replica")
 }
 
 // linePrinter writes one line per poll: the time, each trigger's value,

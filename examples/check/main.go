@@ -5,16 +5,22 @@
 //
 // Usage:
 //
-//	go run ./examples/check -f scaledobject.yaml [-server URL [-sigv4 -region R]] [-time RFC3339] [-replicas N]
+//	go run ./examples/check -f scaledobject.yaml [-f auth.yaml] [-server URL [-sigv4 [-region R]] [-time RFC3339] [-replicas N]]
 //
-// Load problems name their field path, such as spec.cooldownPeriods, and
-// the static check prints each diagnostic with the query, a caret line under
+// Repeat -f for the TriggerAuthentications that the ScaledObjects name. An
+// authenticationRef that none of the files defines is a warning, because
+// the authentication may exist in the cluster. Load problems name their
+// field path, such as spec.cooldownPeriods, and the static check prints
+// each diagnostic with the query, a caret line under
 // the offending part and a suggested rewrite. With -server, the query goes to
 // that Prometheus-compatible base URL in place of each trigger's
 // serverAddress, with the trigger's own options (ignoreNullValues, timeout,
 // customHeaders, queryParameters, namespace). The manifest's authentication
 // is not used: the requests are unsigned, or signed with SigV4 and the AWS
 // SDK's default credential chain with -sigv4 or for an AMP workspace URL.
+// Without -region, a host that names no region is signed for each
+// trigger's awsRegion. -time and -replicas apply to the queries, so they
+// need -server.
 // The decision is printed in the HPA's arithmetic, such as
 // "ceil(140 / 50) = 3".
 //
@@ -47,7 +53,7 @@ const (
 
 // options are the command-line settings.
 type options struct {
-	file     string
+	files    []string
 	server   string
 	sigv4    bool
 	region   string
@@ -73,9 +79,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitCannot
 	}
 
-	data, err := os.ReadFile(opts.file)
+	data, err := readManifests(opts.files)
 	if err != nil {
-		fmt.Fprintf(stderr, "check: failed to read the manifest: %v\n", err)
+		fmt.Fprintln(stderr, "check:", err)
+		return exitCannot
+	}
+	if err := prepareSigning(ctx, opts, data); err != nil {
+		fmt.Fprintln(stderr, "check:", err)
 		return exitCannot
 	}
 	c := &checker{out: stdout, opts: opts}
@@ -83,12 +93,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return c.exitCode()
 }
 
-const usageText = `Usage: check -f FILE [-server URL [-sigv4 -region R]] [-time RFC3339] [-replicas N]
+const usageText = `Usage: check -f FILE [-f FILE...] [-server URL [-sigv4 [-region R]] [-time RFC3339] [-replicas N]]
 
-Check every KEDA ScaledObject of FILE before deploying it: load problems with
-their field paths, warnings, the static check of each prometheus trigger's
-query with carets under the offending part, and, with -server, the replica
-count the scaler would set after one query of each trigger.
+Check every KEDA ScaledObject of the files before deploying it: load
+problems with their field paths, warnings, the static check of each
+prometheus trigger's query with carets under the offending part, and, with
+-server, the replica count the scaler would set after one query of each
+trigger. Repeat -f for the files that define the TriggerAuthentications the
+ScaledObjects name.
 
 Exit codes:
   0  no problems (warnings are printed but still give 0)
@@ -111,18 +123,23 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		fmt.Fprint(stderr, usageText)
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&opts.file, "f", "", "the manifest to check: YAML or JSON with ScaledObjects and their TriggerAuthentications (required)")
+	fs.Func("f", "a manifest `file` to check: YAML or JSON with ScaledObjects and their TriggerAuthentications (required; repeat -f for more files)", func(path string) error {
+		opts.files = append(opts.files, path)
+		return nil
+	})
 	fs.StringVar(&opts.server, "server", "", "a Prometheus-compatible base URL to query in place of each trigger's serverAddress, such as http://127.0.0.1:9090")
 	fs.BoolVar(&opts.sigv4, "sigv4", false, "sign the queries to -server with AWS SigV4 and the AWS SDK's default credential chain")
-	fs.StringVar(&opts.region, "region", "", "the AWS region that -sigv4 signs for; required unless -server is an AMP workspace URL")
-	fs.StringVar(&at, "time", "", "the evaluation time of the queries, in RFC 3339 such as 2025-01-22T09:01:00Z (default: now)")
-	fs.IntVar(&replicas, "replicas", 0, "the workload's current replica count (default: minReplicaCount, or 1 when it is 0 or unset)")
+	fs.StringVar(&opts.region, "region", "", "the AWS region that -sigv4 signs for (default: the region of an AMP workspace URL, else each trigger's awsRegion)")
+	fs.StringVar(&at, "time", "", "the evaluation time of the queries to -server, in RFC 3339 such as 2025-01-22T09:01:00Z (default: now)")
+	fs.IntVar(&replicas, "replicas", 0, "the workload's current replica count for the queries to -server (default: minReplicaCount, or 1 when it is 0 or unset)")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
 	}
-	fs.Visit(func(f *flag.Flag) { opts.replicasSet = opts.replicasSet || f.Name == "replicas" })
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	opts.replicasSet = set["replicas"]
 
-	if err := validateFlags(fs, opts, replicas); err != nil {
+	if err := validateFlags(fs, opts, set, replicas); err != nil {
 		return options{}, err
 	}
 	opts.replicas = int32(replicas)
@@ -138,11 +155,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 }
 
 // validateFlags reports the first flag that cannot work.
-func validateFlags(fs *flag.FlagSet, opts options, replicas int) error {
+// set holds the names of the flags given.
+func validateFlags(fs *flag.FlagSet, opts options, set map[string]bool, replicas int) error {
 	switch {
 	case fs.NArg() > 0:
 		return fmt.Errorf("unexpected argument %q; name the manifest with -f FILE", fs.Arg(0))
-	case opts.file == "":
+	case len(opts.files) == 0:
 		return errors.New("-f is missing; name the manifest to check, such as -f scaledobject.yaml")
 	case replicas < 0 || replicas > 1<<31-1:
 		return fmt.Errorf("-replicas %d is out of range; use a replica count from 0 up", replicas)
@@ -150,8 +168,8 @@ func validateFlags(fs *flag.FlagSet, opts options, replicas int) error {
 		return errors.New("-sigv4 and -region sign the queries to -server, which is missing; add -server URL")
 	case opts.region != "" && !opts.sigv4:
 		return fmt.Errorf("-region %q is set without -sigv4; add -sigv4 to sign the queries", opts.region)
-	case opts.sigv4 && opts.region == "" && !isWorkspace(opts.server):
-		return fmt.Errorf("-sigv4 needs -region, because the host of -server %q names no AWS region", opts.server)
+	case opts.server == "" && (set["time"] || set["replicas"]):
+		return errors.New("-time and -replicas set the queries to -server, which is missing; add -server URL, or remove them for the static check alone")
 	case opts.server != "" && !strings.HasPrefix(opts.server, "http://") && !strings.HasPrefix(opts.server, "https://"):
 		return fmt.Errorf("-server %q is not an http or https URL; use a base URL such as http://127.0.0.1:9090", opts.server)
 	}

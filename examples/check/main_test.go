@@ -77,7 +77,7 @@ func TestCheckManifests(t *testing.T) {
 			file:     sampleApp,
 			wantCode: exitOK,
 			golden:   "sample-app",
-			want:     []string{"warning[may-be-empty]", "= fix: sum(", "Result: no problems, 3 warnings."},
+			want:     []string{"warning[may-be-empty]", "= fix: sum(", `TriggerAuthentication "sample-app-ta"`, "Result: no problems, 4 warnings."},
 		},
 		{
 			name:     "per-pod query: carets and fix",
@@ -144,6 +144,7 @@ func TestCheckTwoObjects(t *testing.T) {
 }
 
 func TestCannotRun(t *testing.T) {
+	noRegion := writeManifest(t, "no-region.yaml", "      awsRegion: ap-northeast-2\n", "")
 	tests := []struct {
 		name string
 		args []string
@@ -153,10 +154,12 @@ func TestCannotRun(t *testing.T) {
 		{"no -f", nil, "-f is missing"},
 		{"extra argument", []string{"-f", sampleApp, "other.yaml"}, `unexpected argument "other.yaml"`},
 		{"negative replicas", []string{"-f", sampleApp, "-replicas", "-1"}, "-replicas -1 is out of range"},
-		{"invalid time", []string{"-f", sampleApp, "-time", "yesterday"}, `-time "yesterday" is not an RFC 3339 time`},
+		{"invalid time", []string{"-f", sampleApp, "-server", "http://127.0.0.1:1", "-time", "yesterday"}, `-time "yesterday" is not an RFC 3339 time`},
 		{"sigv4 without server", []string{"-f", sampleApp, "-sigv4"}, "-server, which is missing"},
 		{"region without sigv4", []string{"-f", sampleApp, "-server", "http://127.0.0.1:1", "-region", "us-east-1"}, "without -sigv4"},
-		{"sigv4 without region", []string{"-f", sampleApp, "-server", "http://127.0.0.1:1", "-sigv4"}, "-sigv4 needs -region"},
+		{"sigv4 without any region", []string{"-f", noRegion, "-server", "http://127.0.0.1:1", "-sigv4"}, "s0-prometheus of ScaledObject default/sample-app-prometheus-scaler has no awsRegion"},
+		{"time without server", []string{"-f", sampleApp, "-time", "2025-01-22T09:01:00Z"}, "-time and -replicas set the queries to -server"},
+		{"replicas without server", []string{"-f", sampleApp, "-replicas", "2"}, "-time and -replicas set the queries to -server"},
 		{"server not a URL", []string{"-f", sampleApp, "-server", "127.0.0.1:9090"}, "not an http or https URL"},
 		{"unknown flag", []string{"-f", sampleApp, "-verbose"}, "flag provided but not defined"},
 	}
@@ -172,6 +175,109 @@ func TestCannotRun(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestSigV4WithoutCredentials(t *testing.T) {
+	setStaticCredentials(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+
+	got := runCheck(t, "-f", sampleApp, "-server", "http://127.0.0.1:1", "-sigv4")
+
+	if got.code != exitCannot {
+		t.Errorf("exit code = %d, want %d\nstdout:\n%s", got.code, exitCannot, got.stdout)
+	}
+	for _, want := range []string{"check: no AWS credentials to sign the queries to -server", "AWS_ACCESS_KEY_ID", "aws configure"} {
+		if !strings.Contains(got.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, got.stderr)
+		}
+	}
+	if got.stdout != "" {
+		t.Errorf("stdout = %q, want nothing before the credentials exist", got.stdout)
+	}
+}
+
+func TestMissingAuthentication(t *testing.T) {
+	const taFile = "../../scaler/testdata/sample-app-ta.yaml"
+	server := startServer(t, nil)
+	at := evaluation.Format(time.RFC3339)
+	tests := []struct {
+		name    string
+		args    []string
+		want    []string
+		notWant string
+	}{
+		{
+			name: "one file: warning names it",
+			args: []string{"-f", sampleApp},
+			want: []string{`spec.triggers[0].authenticationRef: TriggerAuthentication "sample-app-ta" of namespace "default" is in none of the files`,
+				"pass the file that defines it with another -f\n"},
+		},
+		{
+			name:    "second file: no warning",
+			args:    []string{"-f", sampleApp, "-f", taFile},
+			want:    []string{sampleApp + ", " + taFile + ": 1 ScaledObject", "Result: no problems, 3 warnings."},
+			notWant: "authenticationRef",
+		},
+		{
+			name: "server unsigned: suggests sigv4",
+			args: []string{"-f", sampleApp, "-server", server.URL(), "-time", at},
+			want: []string{"sent unsigned, so add -sigv4 -region R if the server needs SigV4"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := runCheck(t, tt.args...)
+
+			if got.code != exitOK {
+				t.Errorf("exit code = %d, want %d\nstdout:\n%s\nstderr:\n%s", got.code, exitOK, got.stdout, got.stderr)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(got.stdout, want) {
+					t.Errorf("output lacks %q:\n%s", want, got.stdout)
+				}
+			}
+			if tt.notWant != "" && strings.Contains(got.stdout, tt.notWant) {
+				t.Errorf("output has %q:\n%s", tt.notWant, got.stdout)
+			}
+		})
+	}
+}
+
+func TestUserText(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"plural: one replica", "hold: the workload stays at 1 replicas", "hold: the workload stays at 1 replica"},
+		{"plural: eleven replicas kept", "hold: the workload stays at 11 replicas", "hold: the workload stays at 11 replicas"},
+		{"timeout: names the metadata key", "the attempt timed out after 3s, the limit that Config.Timeout sets on each attempt; raise Config.Timeout if the server needs longer",
+			"the attempt timed out after 3s, the limit on each attempt that the trigger's timeout sets, in milliseconds; raise timeout if the server needs longer"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := userText(tt.in); got != tt.want {
+				t.Errorf("userText(%q) =\n%q, want\n%q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// writeManifest writes the sample app with old replaced by new to a
+// temporary file and returns its path.
+func writeManifest(t *testing.T, name, old, new string) string {
+	t.Helper()
+	data, err := os.ReadFile(sampleApp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte(old)) {
+		t.Fatalf("%s lacks %q", sampleApp, old)
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, bytes.Replace(data, []byte(old), []byte(new), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func TestHelpExitsZero(t *testing.T) {
@@ -253,11 +359,31 @@ func TestQuerySignedServer(t *testing.T) {
 	if unsigned.code != exitProblems {
 		t.Errorf("unsigned: exit code = %d, want %d\nstdout:\n%s", unsigned.code, exitProblems, unsigned.stdout)
 	}
+	if !strings.Contains(unsigned.stdout, "the server requires SigV4: add -sigv4 -region R") {
+		t.Errorf("unsigned: output lacks the advice to add -sigv4 -region R:\n%s", unsigned.stdout)
+	}
 	if signed.code != exitOK {
 		t.Errorf("signed: exit code = %d, want %d\nstdout:\n%s", signed.code, exitOK, signed.stdout)
 	}
 	if !strings.Contains(signed.stdout, "ceil(140 / 50) = 3") {
 		t.Errorf("signed: output lacks ceil(140 / 50) = 3:\n%s", signed.stdout)
+	}
+}
+
+func TestQuerySignedForTriggerRegion(t *testing.T) {
+	setStaticCredentials(t)
+	key := aws.Credentials{AccessKeyID: accessKeyID, SecretAccessKey: secretAccessKey}
+	server := startServer(t, &sigv4.Verifier{Region: "ap-northeast-2", Service: sigv4.DefaultService, Credentials: []aws.Credentials{key}})
+
+	got := runCheck(t, "-f", sampleApp, "-server", server.URL(), "-time", evaluation.Format(time.RFC3339), "-replicas", "2", "-sigv4")
+
+	if got.code != exitOK {
+		t.Errorf("exit code = %d, want %d\nstdout:\n%s\nstderr:\n%s", got.code, exitOK, got.stdout, got.stderr)
+	}
+	for _, want := range []string{"signed with SigV4 for each trigger's awsRegion", "ceil(140 / 50) = 3"} {
+		if !strings.Contains(got.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, got.stdout)
+		}
 	}
 }
 
@@ -280,7 +406,7 @@ func TestQueryRejectedByServer(t *testing.T) {
 	if got.code != exitProblems {
 		t.Errorf("exit code = %d, want %d\nstdout:\n%s", got.code, exitProblems, got.stdout)
 	}
-	for _, want := range []string{"warning[experimental]", "s0-prometheus: failed 1 time in a row", "replicas: 1 → 1 (Hold)"} {
+	for _, want := range []string{"warning[experimental]", "s0-prometheus: failed 1 time in a row", "stays at 1 replica\n", "replicas: 1 → 1 (Hold)"} {
 		if !strings.Contains(got.stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, got.stdout)
 		}
@@ -305,8 +431,10 @@ func TestQueryEmptyResultWithoutIgnore(t *testing.T) {
 	if got.code != exitProblems {
 		t.Errorf("exit code = %d, want %d\nstdout:\n%s", got.code, exitProblems, got.stdout)
 	}
-	if !strings.Contains(got.stdout, "query returned no series") {
-		t.Errorf("output lacks the empty result:\n%s", got.stdout)
+	for _, want := range []string{"query returned no series", `set ignoreNullValues: "true" in the trigger's metadata to read it as 0`} {
+		if !strings.Contains(got.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, got.stdout)
+		}
 	}
 }
 

@@ -77,6 +77,8 @@ func (c *checker) authDescription() string {
 	switch {
 	case c.opts.sigv4 && c.opts.region != "":
 		return "signed with SigV4 for " + c.opts.region + " by the AWS default credential chain"
+	case c.opts.sigv4 && !isWorkspace(c.opts.server):
+		return "signed with SigV4 for each trigger's awsRegion by the AWS default credential chain"
 	case c.opts.sigv4 || isWorkspace(c.opts.server):
 		return "signed with SigV4 for the region of the AMP host by the AWS default credential chain"
 	}
@@ -85,6 +87,8 @@ func (c *checker) authDescription() string {
 
 // withServer returns a copy of so whose triggers query opts.server with
 // the authentication the flags choose, and keep their other options.
+// Without -region, a host that names no region is signed for the
+// trigger's awsRegion.
 func withServer(so *scaler.ScaledObject, opts options) *scaler.ScaledObject {
 	probe := *so
 	probe.Spec.Triggers = make([]scaler.ScaleTrigger, len(so.Spec.Triggers))
@@ -96,8 +100,8 @@ func withServer(so *scaler.ScaledObject, opts options) *scaler.ScaledObject {
 		metadata["serverAddress"] = opts.server
 		if opts.sigv4 {
 			metadata["identityOwner"] = "operator"
-			if opts.region != "" {
-				metadata["awsRegion"] = opts.region
+			if region := signingRegion(opts, trigger); region != "" {
+				metadata["awsRegion"] = region
 			}
 		}
 		trigger.Metadata = metadata

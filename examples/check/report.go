@@ -32,7 +32,7 @@ func (c *checker) checkManifest(ctx context.Context, data []byte) {
 		return
 	}
 
-	fmt.Fprintf(c.out, "%s: %s\n", c.opts.file, plural(len(objects), "ScaledObject"))
+	fmt.Fprintf(c.out, "%s: %s\n", c.fileNames(), plural(len(objects), "ScaledObject"))
 	for _, so := range objects {
 		fmt.Fprintln(c.out)
 		c.checkObject(ctx, so)
@@ -47,12 +47,12 @@ func (c *checker) printLoadError(err error) {
 	var loadErr *scaler.LoadError
 	if !errors.As(err, &loadErr) {
 		c.problems++
-		fmt.Fprintf(c.out, "%s: cannot load:\n", c.opts.file)
+		fmt.Fprintf(c.out, "%s: cannot load:\n", c.fileNames())
 		printEntry(c.out, "  ", "error: "+err.Error())
 		return
 	}
 
-	fmt.Fprintf(c.out, "%s: cannot load, %s:\n", c.opts.file, plural(len(loadErr.Problems), "problem"))
+	fmt.Fprintf(c.out, "%s: cannot load, %s:\n", c.fileNames(), plural(len(loadErr.Problems), "problem"))
 	for _, p := range loadErr.Problems {
 		c.problems++
 		fmt.Fprintln(c.out)
@@ -75,7 +75,8 @@ func (c *checker) checkObject(ctx context.Context, so *scaler.ScaledObject) {
 }
 
 // printWarnings prints the load warnings, except those about a trigger's
-// query, which the static check prints with carets.
+// query, which the static check prints with carets, and then each
+// authenticationRef that the files do not define.
 func (c *checker) printWarnings(so *scaler.ScaledObject) {
 	for _, w := range so.Warnings() {
 		if isQueryWarning(w, len(so.Spec.Triggers)) {
@@ -84,6 +85,19 @@ func (c *checker) printWarnings(so *scaler.ScaledObject) {
 		c.warnings++
 		printEntry(c.out, "  ", "warning: "+w)
 	}
+
+	missing := missingAuthentications(so)
+	for i := range so.Spec.Triggers {
+		if ref := missing[i]; ref != nil {
+			c.warnings++
+			printEntry(c.out, "  ", "warning: "+c.missingAuthWarning(so, i, ref))
+		}
+	}
+}
+
+// fileNames returns the -f files as messages name them.
+func (c *checker) fileNames() string {
+	return strings.Join(c.opts.files, ", ")
 }
 
 func isQueryWarning(warning string, triggers int) bool {
@@ -167,7 +181,7 @@ func namespaceOf(so *scaler.ScaledObject) string {
 // printIndented prints text with every line indented by prefix, so that
 // rendered caret lines keep their alignment under the query.
 func printIndented(w io.Writer, prefix, text string) {
-	for line := range strings.SplitSeq(text, "\n") {
+	for line := range strings.SplitSeq(userText(text), "\n") {
 		if line == "" {
 			fmt.Fprintln(w)
 			continue
@@ -179,7 +193,7 @@ func printIndented(w io.Writer, prefix, text string) {
 // printEntry prints a message of several lines as one list entry: the
 // first line indented by prefix, the others by two more spaces.
 func printEntry(w io.Writer, prefix, text string) {
-	first, rest, _ := strings.Cut(text, "\n")
+	first, rest, _ := strings.Cut(userText(text), "\n")
 	fmt.Fprintln(w, prefix+first)
 	if rest != "" {
 		printIndented(w, prefix+"  ", rest)
