@@ -154,8 +154,12 @@ func (s Step) policyDetail() string {
 		return fmt.Sprintf("behavior.%s.selectPolicy is Disabled", direction)
 	}
 
-	text := fmt.Sprintf("behavior.%s policy %s %d per %ds (selectPolicy %s) from %d replicas at the period start allows %s",
-		direction, s.Policy.Type, s.Policy.Value, s.Policy.PeriodSeconds, s.Select, s.PeriodStart, s.policyArithmetic())
+	noun := "replicas"
+	if s.PeriodStart == 1 {
+		noun = "replica"
+	}
+	text := fmt.Sprintf("behavior.%s policy %s %d per %ds (selectPolicy %s) from %d %s at the period start allows %s",
+		direction, s.Policy.Type, s.Policy.Value, s.Policy.PeriodSeconds, s.Select, s.PeriodStart, noun, s.policyArithmetic())
 	if s.PolicyLimit != s.Bound {
 		text += fmt.Sprintf(", so replicas stay at the current %d until earlier changes leave the period", s.Current)
 	}

@@ -158,7 +158,7 @@ func (s *Scaler) execute(now time.Time, d *Decision, metrics []hpa.Metric, faile
 		return s.scaleToZeroOrIdle(now, d, metrics, pause)
 	case idle == nil && current < minimum:
 		d.Action, d.DesiredReplicas = ActionSetMin, minimum
-		d.note("set minimum: no trigger is active and %d replicas are below minReplicaCount %d: %d → %d", current, minimum, current, minimum)
+		d.note("set minimum: no trigger is active and %s are below minReplicaCount %d: %d → %d", replicaCount(current), minimum, current, minimum)
 	default:
 		s.holdOrRunHPA(now, d, metrics)
 	}
@@ -178,11 +178,11 @@ func (s *Scaler) activate(d *Decision, pause Pause) {
 	current, to := d.Replicas.Current, max(s.cfg.MinReplicaCount, 1)
 	if pause.ScaleOut {
 		d.Action = ActionIdle
-		d.note("idle: the workload is active, but paused-scale-out keeps it at %d replicas", current)
+		d.note("idle: the workload is active, but paused-scale-out keeps it at %s", replicaCount(current))
 		return
 	}
 	d.Action, d.DesiredReplicas = ActionActivate, to
-	d.note("activate: the workload is active at %d replicas: %d → max(minReplicaCount %d, 1) = %d", current, current, s.cfg.MinReplicaCount, to)
+	d.note("activate: the workload is active at %s: %d → max(minReplicaCount %d, 1) = %d", replicaCount(current), current, s.cfg.MinReplicaCount, to)
 }
 
 // holdOrRunHPA leaves a workload at 0 or idle replicas alone, where the
@@ -194,11 +194,11 @@ func (s *Scaler) holdOrRunHPA(now time.Time, d *Decision, metrics []hpa.Metric) 
 		return
 	}
 	if d.failedWithoutFallback() {
-		d.note("hold: a trigger failed, so the workload stays at %d replicas", current)
+		d.note("hold: a trigger failed, so the workload stays at %s", replicaCount(current))
 		return
 	}
 	d.Action = ActionIdle
-	d.note("idle: no trigger is active, so the workload stays at %d replicas", current)
+	d.note("idle: no trigger is active, so the workload stays at %s", replicaCount(current))
 }
 
 // scaleToZeroOrIdle sets an inactive workload to 0 or idle replicas once
@@ -259,10 +259,10 @@ func (s *Scaler) runHPA(now time.Time, d *Decision, metrics []hpa.Metric) {
 	switch {
 	case errors.As(err, &invalid) && invalid.Invalid == invalid.Total:
 		d.Action = ActionHold
-		d.note("hold: every metric of the HPA failed, so the workload stays at %d replicas", hd.DesiredReplicas)
+		d.note("hold: every metric of the HPA failed, so the workload stays at %s", replicaCount(hd.DesiredReplicas))
 	case errors.As(err, &invalid):
 		d.Action = ActionHold
-		d.note("hold: a failed trigger keeps the HPA from scaling down, so the workload stays at %d replicas", hd.DesiredReplicas)
+		d.note("hold: a failed trigger keeps the HPA from scaling down, so the workload stays at %s", replicaCount(hd.DesiredReplicas))
 	case err != nil:
 		d.Action, d.DesiredReplicas = ActionHold, d.Replicas.Current
 		d.Err = errors.Join(d.Err, fmt.Errorf("scaler: %w", err))

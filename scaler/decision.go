@@ -259,6 +259,15 @@ func (d *Decision) note(format string, args ...any) {
 	d.notes = append(d.notes, fmt.Sprintf(format, args...))
 }
 
+// replicaCount writes a replica count with its noun, such as "1 replica"
+// or "3 replicas".
+func replicaCount(n int32) string {
+	if n == 1 {
+		return "1 replica"
+	}
+	return fmt.Sprintf("%d replicas", n)
+}
+
 func activeWord(active bool) string {
 	if active {
 		return "active"

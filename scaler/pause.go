@@ -85,7 +85,7 @@ func (s *Scaler) decidePaused(now time.Time, d *Decision, pause Pause) {
 	current := d.Replicas.Current
 	if pause.Replicas == nil || s.pausedApplied || *pause.Replicas == current {
 		s.markPausedApplied(pause)
-		d.note("paused (%s): the workload stays at %d replicas", pause, current)
+		d.note("paused (%s): the workload stays at %s", pause, replicaCount(current))
 		return
 	}
 	d.DesiredReplicas = *pause.Replicas

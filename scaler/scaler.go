@@ -191,7 +191,7 @@ func (s *Scaler) Shutdown(ctx context.Context) error {
 	}
 	if err := s.cfg.Target.SetReplicas(ctx, *original); err != nil {
 		s.logger.Error("restoring the original replica count failed", "scaler", s.cfg.Name, "replicas", *original, "err", err)
-		return fmt.Errorf("scaler: restore %q to its original %d replicas: %w", s.cfg.Name, *original, err)
+		return fmt.Errorf("scaler: restore %q to its original %s: %w", s.cfg.Name, replicaCount(*original), err)
 	}
 	s.markRestored()
 	s.logger.Info("original replica count restored", "scaler", s.cfg.Name, "replicas", *original)

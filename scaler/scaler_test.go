@@ -494,7 +494,7 @@ func TestStepSetReplicasFailure(t *testing.T) {
 	if got := tl.s.Status().LastActiveTime; got == nil || !got.Equal(t0) {
 		t.Errorf("LastActiveTime = %v, want t0 although the write failed", got)
 	}
-	if !strings.Contains(d.Explain(), "setting 1 replicas failed") {
+	if !strings.Contains(d.Explain(), "setting 1 replica failed") {
 		t.Errorf("Explain() does not mention the failed write:\n%s", d.Explain())
 	}
 }

@@ -329,7 +329,7 @@ func TestScalerRunRestoreWriteFails(t *testing.T) {
 	f.closeServer()
 
 	require.ErrorIs(t, runErr, errWrite)
-	assert.EqualError(t, runErr, `scaler: restore "default/app" to its original 1 replicas: `+errWrite.Error())
+	assert.EqualError(t, runErr, `scaler: restore "default/app" to its original 1 replica: `+errWrite.Error())
 	assert.Equal(t, int32(1), target.calls.Load(), "restore writes")
 	assert.Equal(t, int32(3), currentReplicas(t, target), "replicas after the failed restore")
 
@@ -379,8 +379,8 @@ func TestManagerRunRestoreWriteBlocks(t *testing.T) {
 	require.ErrorIs(t, runErr, context.DeadlineExceeded)
 	require.ErrorIs(t, runErr, errWrite)
 	assert.EqualError(t, runErr,
-		`scaler: shut down "default/blocked": scaler: restore "default/blocked" to its original 1 replicas: context deadline exceeded`+"\n"+
-			`scaler: shut down "default/failing": scaler: restore "default/failing" to its original 1 replicas: `+errWrite.Error())
+		`scaler: shut down "default/blocked": scaler: restore "default/blocked" to its original 1 replica: context deadline exceeded`+"\n"+
+			`scaler: shut down "default/failing": scaler: restore "default/failing" to its original 1 replica: `+errWrite.Error())
 	assert.GreaterOrEqual(t, stopped, shutdownTimeout, "Run waited for the blocked write until ShutdownTimeout")
 	assert.Equal(t, int32(3), currentReplicas(t, blocked), "replicas of the blocked target")
 	assert.Equal(t, int32(3), currentReplicas(t, failing), "replicas of the failing target")

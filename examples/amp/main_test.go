@@ -320,7 +320,6 @@ func TestUserText(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
-		{"plural: one replica", "the workload stays at 1 replicas", "the workload stays at 1 replica"},
 		{"plural: eleven replicas kept", "the workload stays at 11 replicas", "the workload stays at 11 replicas"},
 		{"sigv4: names the manifest settings", "the server requires SigV4: set Config.SigV4 and Config.Region (or use an AMP workspace URL)",
 			"the server requires SigV4: set identityOwner operator, podIdentity provider aws, or awsRoleArn on the trigger of the ScaledObject"},

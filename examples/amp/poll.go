@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -77,12 +76,9 @@ var userTerms = strings.NewReplacer(
 	"the limit that Config.Timeout sets on each attempt; raise Config.Timeout", "the limit on each attempt that a trigger's timeout sets, in milliseconds; raise timeout in the ScaledObject",
 )
 
-// oneReplicas matches a count of one with a plural noun.
-var oneReplicas = regexp.MustCompile(`\b1 replicas\b`)
-
 // userText rewrites a library message for a command-line user.
 func userText(s string) string {
-	return oneReplicas.ReplaceAllString(userTerms.Replace(s), "1 replica")
+	return userTerms.Replace(s)
 }
 
 // linePrinter writes one line per poll: the time, each trigger's value,

@@ -173,10 +173,7 @@ var userTerms = strings.NewReplacer(
 	"the limit that Config.Timeout sets on each attempt; raise Config.Timeout", "the limit on each attempt that the trigger's timeout sets, in milliseconds; raise timeout",
 )
 
-// oneReplicas matches a count of one with a plural noun.
-var oneReplicas = regexp.MustCompile(`\b1 replicas\b`)
-
 // userText rewrites a library message for a command-line user.
 func userText(s string) string {
-	return oneReplicas.ReplaceAllString(userTerms.Replace(s), "1 replica")
+	return userTerms.Replace(s)
 }

@@ -248,7 +248,6 @@ func TestUserText(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
-		{"plural: one replica", "hold: the workload stays at 1 replicas", "hold: the workload stays at 1 replica"},
 		{"plural: eleven replicas kept", "hold: the workload stays at 11 replicas", "hold: the workload stays at 11 replicas"},
 		{"timeout: names the metadata key", "the attempt timed out after 3s, the limit that Config.Timeout sets on each attempt; raise Config.Timeout if the server needs longer",
 			"the attempt timed out after 3s, the limit on each attempt that the trigger's timeout sets, in milliseconds; raise timeout if the server needs longer"},
