@@ -1,12 +1,16 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
+	"strconv"
 	"testing"
 
 	"go.uber.org/goleak"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -22,7 +26,7 @@ func TestMain(m *testing.M) {
 // ready.
 func newDeployment(namespace, name string, replicas, ready int32) *appsv1.Deployment {
 	return &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, ResourceVersion: "1"},
 		Spec:       appsv1.DeploymentSpec{Replicas: &replicas},
 		Status:     appsv1.DeploymentStatus{Replicas: replicas, ReadyReplicas: ready},
 	}
@@ -32,7 +36,7 @@ func newDeployment(namespace, name string, replicas, ready int32) *appsv1.Deploy
 // ready.
 func newStatefulSet(namespace, name string, replicas, ready int32) *appsv1.StatefulSet {
 	return &appsv1.StatefulSet{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, ResourceVersion: "1"},
 		Spec:       appsv1.StatefulSetSpec{Replicas: &replicas},
 		Status:     appsv1.StatefulSetStatus{Replicas: replicas, ReadyReplicas: ready},
 	}
@@ -44,6 +48,9 @@ func newStatefulSet(namespace, name string, replicas, ready int32) *appsv1.State
 // GetScale panics on the type, and an update would store the Scale in
 // place of the workload. scaleReactor maps the subresource onto the
 // workload's spec.replicas and status.replicas, as the API server does.
+// Like the API server, it rejects an update of the scale whose
+// resourceVersion is set and differs from the workload's with 409
+// Conflict, and gives the workload a new resourceVersion on each update.
 func newFakeClient(objects ...runtime.Object) *fake.Clientset {
 	client := fake.NewClientset(objects...)
 	for _, resource := range []string{"deployments", "statefulsets"} {
@@ -78,7 +85,13 @@ func scaleReactor(tracker k8stesting.ObjectTracker) k8stesting.ReactionFunc {
 			if err != nil {
 				return true, nil, err
 			}
+			if err := checkResourceVersion(gvr, obj, scale); err != nil {
+				return true, nil, err
+			}
 			if err := setSpecReplicas(obj, scale.Spec.Replicas); err != nil {
+				return true, nil, err
+			}
+			if err := bumpResourceVersion(obj); err != nil {
 				return true, nil, err
 			}
 			if err := tracker.Update(gvr, obj, namespace); err != nil {
@@ -108,6 +121,34 @@ func scaleOf(obj runtime.Object) (*autoscalingv1.Scale, error) {
 		}, nil
 	}
 	return nil, fmt.Errorf("no scale subresource for %T", obj)
+}
+
+// checkResourceVersion returns a conflict when scale carries a
+// resourceVersion other than the workload's.
+func checkResourceVersion(gvr schema.GroupVersionResource, obj runtime.Object, scale *autoscalingv1.Scale) error {
+	current, err := meta.Accessor(obj)
+	if err != nil {
+		return err
+	}
+	if scale.ResourceVersion == "" || scale.ResourceVersion == current.GetResourceVersion() {
+		return nil
+	}
+	return apierrors.NewConflict(gvr.GroupResource(), scale.Name,
+		fmt.Errorf("the object has been modified; resourceVersion %s, current %s", scale.ResourceVersion, current.GetResourceVersion()))
+}
+
+// bumpResourceVersion gives the workload the next resourceVersion.
+func bumpResourceVersion(obj runtime.Object) error {
+	accessor, err := meta.Accessor(obj)
+	if err != nil {
+		return err
+	}
+	version, err := strconv.Atoi(cmp.Or(accessor.GetResourceVersion(), "0"))
+	if err != nil {
+		return fmt.Errorf("resourceVersion %q is not a number: %w", accessor.GetResourceVersion(), err)
+	}
+	accessor.SetResourceVersion(strconv.Itoa(version + 1))
+	return nil
 }
 
 func setSpecReplicas(obj runtime.Object, replicas int32) error {

@@ -26,6 +26,17 @@
 // statefulsets/scale, get on deployments and statefulsets, and get on
 // secrets. To read authentications from the cluster, it also needs get on
 // triggerauthentications and clustertriggerauthentications of keda.sh.
+//
+// Exit codes:
+//
+//	0  success, or -h
+//	1  a failed poll or API error while running: with -once, the poll
+//	   failed, such as a query or a write of the replica count; without
+//	   -once, the restore of the original replica count at exit failed
+//	2  the command could not run: invalid flags, no kubeconfig or
+//	   in-cluster configuration, an unreadable file, a ScaledObject that
+//	   does not load, an unsupported scaleTargetRef kind, or an
+//	   authentication or secret that could not be read
 package main
 
 import (
@@ -40,12 +51,15 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/promscaler/promscaler/hpa"
 	"github.com/promscaler/promscaler/scaler"
@@ -85,29 +99,92 @@ func (f *fileList) Set(value string) error {
 	return nil
 }
 
-func main() {
-	opts, err := parseFlags(os.Stderr, os.Args[1:])
-	if err != nil {
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+// Exit codes of the command.
+const (
+	exitOK        = 0
+	exitFailed    = 1
+	exitCannotRun = 2
+)
 
+// usageText is the start of the -h output; the flags follow it.
+const usageText = `Usage: kubernetes -f FILE [-f FILE] [-kubeconfig PATH] [-namespace NS]
+       [-cluster-auth-namespace NS] [-once] [-dry-run]
+
+Run the autoscaling loop of a KEDA ScaledObject against a Kubernetes cluster,
+in place of KEDA and the HPA: query its prometheus triggers, decide as KEDA
+and the HPA would, print each decision in the HPA's arithmetic, and set
+spec.replicas of the apps/v1 Deployment or StatefulSet that scaleTargetRef
+names through its scale subresource. Authentications and secrets that the
+files do not contain are read from the cluster. It runs until SIGINT or
+SIGTERM, or for one poll with -once.
+
+Exit codes:
+  0  success, or -h
+  1  a failed poll or API error while running: with -once, the poll failed,
+     such as a query or a write of the replica count; without -once, the
+     restore of the original replica count at exit failed
+  2  the command could not run: invalid flags, no kubeconfig or in-cluster
+     configuration, an unreadable file, a ScaledObject that does not load,
+     an unsupported scaleTargetRef kind, or an authentication or secret that
+     could not be read
+
+Flags:
+`
+
+// setupError is a failure before the first poll, so the command could not
+// run at all.
+type setupError struct{ err error }
+
+func (e *setupError) Error() string { return e.err.Error() }
+func (e *setupError) Unwrap() error { return e.err }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := runCommand(ctx, os.Stdout, opts, logger); err != nil {
-		fmt.Fprintln(os.Stderr, "kubernetes:", err)
-		stop()
-		os.Exit(1)
+	code := runMain(ctx, os.Args[1:], os.Stdout, os.Stderr, logger)
+	stop()
+	os.Exit(code)
+}
+
+// runMain parses args, runs the command and returns its exit code.
+func runMain(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) int {
+	opts, err := parseFlags(stderr, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
 	}
+	if err != nil {
+		return exitCannotRun
+	}
+
+	err = runCommand(ctx, stdout, opts, logger)
+	if err != nil {
+		fmt.Fprintln(stderr, "kubernetes:", strings.TrimPrefix(err.Error(), "kubernetes: "))
+	}
+	return exitCode(err)
+}
+
+// exitCode maps the error of run or runCommand to the exit code.
+func exitCode(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	if _, ok := errors.AsType[*setupError](err); ok {
+		return exitCannotRun
+	}
+	return exitFailed
 }
 
 // parseFlags reads the command line. When a flag is invalid or -f is
 // missing, it prints the problem and the usage to output and returns an
-// error.
+// error. For -h it prints the usage and returns flag.ErrHelp.
 func parseFlags(output io.Writer, args []string) (options, error) {
 	var opts options
 	fs := flag.NewFlagSet("kubernetes", flag.ContinueOnError)
 	fs.SetOutput(output)
+	fs.Usage = func() {
+		fmt.Fprint(output, usageText)
+		fs.PrintDefaults()
+	}
 	fs.Var((*fileList)(&opts.files), "f", "YAML or JSON `file` with the ScaledObject and its TriggerAuthentications; repeat for several files (required)")
 	fs.StringVar(&opts.kubeconfig, "kubeconfig", "", "kubeconfig `path`; empty means the in-cluster service account, then $KUBECONFIG or ~/.kube/config")
 	fs.StringVar(&opts.namespace, "namespace", "", "`namespace` of the ScaledObject and its workload, in place of metadata.namespace (default: metadata.namespace, or \"default\")")
@@ -137,25 +214,34 @@ func parseFlags(output io.Writer, args []string) (options, error) {
 func runCommand(ctx context.Context, out io.Writer, opts options, logger *slog.Logger) error {
 	config, err := restConfig(opts.kubeconfig)
 	if err != nil {
-		return err
+		return &setupError{err}
 	}
 	client, err := kubernetes.NewForConfig(config)
 	if err != nil {
-		return fmt.Errorf("create the Kubernetes client: %w", err)
+		return &setupError{fmt.Errorf("create the Kubernetes client: %w", err)}
 	}
 	dynamicClient, err := dynamic.NewForConfig(config)
 	if err != nil {
-		return fmt.Errorf("create the Kubernetes client: %w", err)
+		return &setupError{fmt.Errorf("create the Kubernetes client: %w", err)}
 	}
 	env := environment{client: client, dynamicClient: dynamicClient, clock: scaler.SystemClock{}, logger: logger}
 	return run(ctx, out, opts, env)
 }
+
+// errNoClusterConfig replaces client-go's message for an empty
+// configuration, which points at the KUBERNETES_MASTER variable.
+var errNoClusterConfig = errors.New("no cluster configuration found: the process is not in a cluster " +
+	"(no in-cluster service account), and neither $KUBECONFIG nor ~/.kube/config names a cluster; " +
+	"give a kubeconfig file with -kubeconfig PATH or set $KUBECONFIG")
 
 // restConfig returns the configuration of path, or without a path the
 // in-cluster configuration, then $KUBECONFIG or ~/.kube/config.
 func restConfig(path string) (*rest.Config, error) {
 	if path != "" {
 		config, err := clientcmd.BuildConfigFromFlags("", path)
+		if clientcmd.IsEmptyConfig(err) {
+			return nil, fmt.Errorf("kubeconfig %s names no cluster; give -kubeconfig a file with a cluster and a current context", path)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("read kubeconfig %s: %w", path, err)
 		}
@@ -169,20 +255,28 @@ func restConfig(path string) (*rest.Config, error) {
 	if !errors.Is(err, rest.ErrNotInCluster) {
 		return nil, fmt.Errorf("read the in-cluster configuration: %w", err)
 	}
+
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	config, err = clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).ClientConfig()
+	if clientcmd.IsEmptyConfig(err) {
+		return nil, errNoClusterConfig
+	}
 	if err != nil {
-		return nil, fmt.Errorf("not in a cluster, and no usable kubeconfig in $KUBECONFIG or ~/.kube/config; give one with -kubeconfig: %w", err)
+		return nil, fmt.Errorf("not in a cluster, and the kubeconfig from $KUBECONFIG or ~/.kube/config is invalid; fix it or give another with -kubeconfig PATH: %w", err)
 	}
 	return config, nil
 }
 
+// shutdownTimeout bounds the retries of the restore at exit.
+const shutdownTimeout = 10 * time.Second
+
 // run loads the ScaledObject, builds its scaler on the cluster's workload
-// and polls until ctx is done, or once.
+// and polls until ctx is done, or once. An error before the first poll is
+// a *setupError.
 func run(ctx context.Context, out io.Writer, opts options, env environment) error {
 	s, printer, err := buildScaler(ctx, out, opts, env)
 	if err != nil {
-		return err
+		return &setupError{err}
 	}
 	defer printer.flush()
 
@@ -191,7 +285,26 @@ func run(ctx context.Context, out io.Writer, opts options, env environment) erro
 		_, err := s.Step(ctx, env.clock.Now())
 		return err
 	}
-	return s.Run(ctx)
+	return runUntilDone(ctx, s)
+}
+
+// runUntilDone polls until ctx is done. Run's Shutdown restores the
+// original replica count with restoreToOriginalReplicaCount. It reads the
+// workload first, so WorkloadTarget writes that read back, and a change in
+// between fails the write with 409 Conflict. The restore sets a fixed
+// count that no read decided, so runUntilDone calls Shutdown again, which
+// reads again, with client-go's default backoff.
+func runUntilDone(ctx context.Context, s *scaler.Scaler) error {
+	err := s.Run(ctx)
+	if !apierrors.IsConflict(err) {
+		return err
+	}
+
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		return s.Shutdown(shutdownCtx)
+	})
 }
 
 // buildScaler loads the object and returns its scaler, whose decisions

@@ -21,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/promscaler/promscaler/amp/amptest"
 	"github.com/promscaler/promscaler/scaler"
@@ -398,5 +399,193 @@ func TestRunMissingAuthentication(t *testing.T) {
 	want := "TriggerAuthentication shop/prom-auth not found in the -f files or in the cluster; add it to a file with -f"
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("run() error = %v, want it to contain %q", err, want)
+	}
+}
+
+func TestRunMainExitCodes(t *testing.T) {
+	// No in-cluster service account and no kubeconfig.
+	t.Setenv("KUBERNETES_SERVICE_HOST", "")
+	t.Setenv("KUBECONFIG", "")
+	t.Setenv("HOME", t.TempDir())
+	emptyConfig := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(emptyConfig, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStderr string
+	}{
+		{"exit 0: help", []string{"-h"}, exitOK, "Exit codes:"},
+		{"exit 2: unknown flag", []string{"-f", "a.yaml", "-bogus"}, exitCannotRun, "flag provided but not defined: -bogus"},
+		{"exit 2: missing -f", []string{"-once"}, exitCannotRun, "-f is missing"},
+		{"exit 2: no cluster configuration", []string{"-f", "a.yaml"}, exitCannotRun,
+			"kubernetes: no cluster configuration found: the process is not in a cluster (no in-cluster service account), " +
+				"and neither $KUBECONFIG nor ~/.kube/config names a cluster; give a kubeconfig file with -kubeconfig PATH or set $KUBECONFIG\n"},
+		{"exit 2: missing kubeconfig file", []string{"-f", "a.yaml", "-kubeconfig", "/nonexistent/kubeconfig"}, exitCannotRun,
+			"read kubeconfig /nonexistent/kubeconfig"},
+		{"exit 2: empty kubeconfig file", []string{"-f", "a.yaml", "-kubeconfig", emptyConfig}, exitCannotRun,
+			"kubeconfig " + emptyConfig + " names no cluster; give -kubeconfig a file with a cluster and a current context"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+			code := runMain(context.Background(), tt.args, &stdout, &stderr, logger)
+			if code != tt.wantCode {
+				t.Errorf("runMain(%q) = %d, want %d\nstderr:\n%s", tt.args, code, tt.wantCode, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tt.wantStderr) {
+				t.Errorf("stderr lacks %q:\n%s", tt.wantStderr, stderr.String())
+			}
+			if strings.Contains(stderr.String(), "KUBERNETES_MASTER") {
+				t.Errorf("stderr names KUBERNETES_MASTER:\n%s", stderr.String())
+			}
+		})
+	}
+}
+
+func TestRunErrorExitCodes(t *testing.T) {
+	unsupported := func(address string) string {
+		return strings.Replace(bearerObject(address, "TriggerAuthentication"), "kind: StatefulSet", "apiVersion: argoproj.io/v1alpha1\n    kind: Rollout", 1)
+	}
+	tests := []struct {
+		name     string
+		text     func(address string) string
+		secret   bool
+		files    []string
+		wantCode int
+	}{
+		{"exit 0: poll scales", func(a string) string { return bearerObject(a, "TriggerAuthentication") }, true, nil, exitOK},
+		{"exit 1: query rejected", func(a string) string { return bearerObject(a, "TriggerAuthentication") }, false, nil, exitFailed},
+		{"exit 2: unsupported kind", unsupported, true, nil, exitCannotRun},
+		{"exit 2: unreadable file", nil, true, []string{"/nonexistent/scaledobject.yaml"}, exitCannotRun},
+		{"exit 2: load error", func(string) string { return "kind: ScaledObject\nspec: {triggers: 3}\n" }, true, nil, exitCannotRun},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := bearerServer(t, "s3cr3t-token", 35)
+			secret := tokenSecret("shop")
+			if !tt.secret {
+				// The server rejects a wrong token with 401.
+				secret.Data["token"] = []byte("wrong-token")
+			}
+			client := newFakeClient(newStatefulSet("shop", "web", 2, 2), secret)
+			files := tt.files
+			if tt.text != nil {
+				files = []string{writeFile(t, tt.text(srv.URL))}
+			}
+
+			opts := options{files: files, once: true, clusterAuthNamespace: "keda"}
+			err := run(context.Background(), io.Discard, opts, testEnvironment(client, nil))
+			if got := exitCode(err); got != tt.wantCode {
+				t.Errorf("exitCode(%v) = %d, want %d", err, got, tt.wantCode)
+			}
+		})
+	}
+}
+
+// restoringObject is bearerObject on a Deployment with
+// restoreToOriginalReplicaCount set.
+func restoringObject(address string) string {
+	text := bearerObject(address, "TriggerAuthentication")
+	text = strings.Replace(text, "    kind: StatefulSet\n", "    kind: Deployment\n", 1)
+	return strings.Replace(text, "  minReplicaCount: 1\n", "  minReplicaCount: 1\n  advanced:\n    restoreToOriginalReplicaCount: true\n", 1)
+}
+
+func TestRunRestoreRetriesConflict(t *testing.T) {
+	srv := bearerServer(t, "s3cr3t-token", 35)
+	client := newFakeClient(newDeployment("shop", "web", 2, 2), tokenSecret("shop"))
+	// Another writer changes the workload just before the restore's
+	// first update, the second scale update, so that update conflicts.
+	updates := 0
+	client.PrependReactor("update", "deployments", func(action k8stesting.Action) (bool, runtime.Object, error) {
+		if action.GetSubresource() != "scale" {
+			return false, nil, nil
+		}
+		updates++
+		if updates == 2 {
+			obj, err := client.Tracker().Get(action.GetResource(), "shop", "web")
+			if err != nil {
+				return true, nil, err
+			}
+			if err := bumpResourceVersion(obj); err != nil {
+				return true, nil, err
+			}
+			if err := client.Tracker().Update(action.GetResource(), obj, "shop"); err != nil {
+				return true, nil, err
+			}
+		}
+		return false, nil, nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	opts := options{files: []string{writeFile(t, restoringObject(srv.URL))}, clusterAuthNamespace: "keda"}
+	s, _, err := buildScaler(ctx, io.Discard, opts, testEnvironment(client, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	done := make(chan error, 1)
+	go func() { done <- runUntilDone(ctx, s) }()
+	// ceil(35 / 10) = 4 at the first poll; the next is 60 s later.
+	for specReplicas(t, client, "deployments", "shop", "web") != 4 {
+		select {
+		case err := <-done:
+			t.Fatalf("runUntilDone() returned %v before the first scale", err)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	cancel()
+
+	if err := <-done; err != nil {
+		t.Errorf("runUntilDone() error = %v, want nil after the retried restore", err)
+	}
+	if got := specReplicas(t, client, "deployments", "shop", "web"); got != 2 {
+		t.Errorf("spec.replicas = %d, want the original 2", got)
+	}
+	if got := scaleUpdates(client, "deployments"); len(got) != 3 {
+		t.Errorf("scale updates = %v, want [4 2 2]: the poll, the conflict, the retry", got)
+	}
+}
+
+func TestRunOnceChangedWorkloadFails(t *testing.T) {
+	srv := bearerServer(t, "s3cr3t-token", 35)
+	client := newFakeClient(newStatefulSet("shop", "web", 2, 2), tokenSecret("shop"))
+	// Another writer scales the workload to 6 after the poll read it.
+	changed := false
+	client.PrependReactor("update", "statefulsets", func(action k8stesting.Action) (bool, runtime.Object, error) {
+		if action.GetSubresource() != "scale" || changed {
+			return false, nil, nil
+		}
+		changed = true
+		obj, err := client.Tracker().Get(action.GetResource(), "shop", "web")
+		if err != nil {
+			return true, nil, err
+		}
+		if err := setSpecReplicas(obj, 6); err != nil {
+			return true, nil, err
+		}
+		if err := bumpResourceVersion(obj); err != nil {
+			return true, nil, err
+		}
+		return false, nil, client.Tracker().Update(action.GetResource(), obj, "shop")
+	})
+	var out bytes.Buffer
+
+	opts := options{files: []string{writeFile(t, bearerObject(srv.URL, "TriggerAuthentication"))}, once: true, clusterAuthNamespace: "keda"}
+	err := run(context.Background(), &out, opts, testEnvironment(client, nil))
+	t.Logf("output:\n%s", out.String())
+
+	if got := exitCode(err); got != exitFailed {
+		t.Errorf("exitCode(%v) = %d, want %d", err, got, exitFailed)
+	}
+	want := "StatefulSet shop/web changed since it was read at 2 replicas, so it was not set to 4"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("run() error = %v, want it to contain %q", err, want)
+	}
+	if got := specReplicas(t, client, "statefulsets", "shop", "web"); got != 6 {
+		t.Errorf("spec.replicas = %d, want 6 from the other writer", got)
 	}
 }

@@ -6,9 +6,12 @@ import (
 	"strings"
 	"testing"
 
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/promscaler/promscaler/hpa"
@@ -268,4 +271,198 @@ func countScaleGets(client interface{ Actions() []k8stesting.Action }) int {
 		}
 	}
 	return n
+}
+
+// scaleLikeKubectl sets the Deployment's replicas as kubectl scale does:
+// a fresh read of the scale and an update of it.
+func scaleLikeKubectl(t *testing.T, client *fake.Clientset, name string, replicas int32) {
+	t.Helper()
+	deployments := client.AppsV1().Deployments("default")
+	scale, err := deployments.GetScale(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("GetScale() error = %v", err)
+	}
+	scale.Spec.Replicas = replicas
+	if _, err := deployments.UpdateScale(context.Background(), name, scale, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("UpdateScale(%d) error = %v", replicas, err)
+	}
+}
+
+// changeInTracker sets the Deployment's replicas and a new resourceVersion
+// in the fake's tracker, without a recorded request.
+func changeInTracker(t *testing.T, client *fake.Clientset, name string, replicas int32) {
+	t.Helper()
+	gvr := schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
+	obj, err := client.Tracker().Get(gvr, "default", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := setSpecReplicas(obj, replicas); err != nil {
+		t.Fatal(err)
+	}
+	if err := bumpResourceVersion(obj); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Tracker().Update(gvr, obj, "default"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSetReplicasWritesKeptRead(t *testing.T) {
+	client := newFakeClient(newDeployment("default", "web", 2, 2))
+	target, err := NewWorkloadTarget(client, "default", scaler.ScaleTarget{Name: "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := target.Replicas(context.Background()); err != nil {
+		t.Fatalf("Replicas() error = %v", err)
+	}
+	if err := target.SetReplicas(context.Background(), 3); err != nil {
+		t.Fatalf("SetReplicas(3) error = %v", err)
+	}
+
+	if got := specReplicas(t, client, "deployments", "default", "web"); got != 3 {
+		t.Errorf("spec.replicas = %d, want 3", got)
+	}
+	if got := countScaleGets(client); got != 1 {
+		t.Errorf("scale reads = %d, want 1: the write uses the read of Replicas", got)
+	}
+	updates := scaleUpdateObjects(client)
+	if len(updates) != 1 {
+		t.Fatalf("scale updates = %d, want 1", len(updates))
+	}
+	if got := updates[0].ResourceVersion; got != "1" {
+		t.Errorf("update resourceVersion = %q, want %q from the read", got, "1")
+	}
+}
+
+func TestSetReplicasRejectsChangedWorkload(t *testing.T) {
+	client := newFakeClient(newDeployment("default", "web", 2, 2))
+	target, err := NewWorkloadTarget(client, "default", scaler.ScaleTarget{Name: "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := target.Replicas(context.Background()); err != nil {
+		t.Fatalf("Replicas() error = %v", err)
+	}
+	scaleLikeKubectl(t, client, "web", 5)
+	err = target.SetReplicas(context.Background(), 3)
+
+	if !apierrors.IsConflict(err) {
+		t.Fatalf("SetReplicas(3) error = %v, want a wrapped conflict", err)
+	}
+	want := "Deployment default/web changed since it was read at 2 replicas, so it was not set to 3; the next poll reads it and decides again"
+	if !strings.Contains(err.Error(), want) {
+		t.Errorf("SetReplicas(3) error = %q, want it to contain %q", err, want)
+	}
+	if got := specReplicas(t, client, "deployments", "default", "web"); got != 5 {
+		t.Errorf("spec.replicas = %d, want 5 from kubectl scale", got)
+	}
+	if got := scaleUpdates(client, "deployments"); len(got) != 2 {
+		t.Errorf("scale updates = %v, want [5 3]: no retry after the conflict", got)
+	}
+}
+
+func TestSetReplicasUsesReadOnce(t *testing.T) {
+	client := newFakeClient(newDeployment("default", "web", 2, 2))
+	target, err := NewWorkloadTarget(client, "default", scaler.ScaleTarget{Name: "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := target.Replicas(context.Background()); err != nil {
+		t.Fatalf("Replicas() error = %v", err)
+	}
+	if err := target.SetReplicas(context.Background(), 3); err != nil {
+		t.Fatalf("SetReplicas(3) error = %v", err)
+	}
+	// The first write changed the resourceVersion, so writing the same
+	// read again would conflict. The second call reads afresh.
+	if err := target.SetReplicas(context.Background(), 4); err != nil {
+		t.Fatalf("second SetReplicas(4) error = %v", err)
+	}
+
+	if got := specReplicas(t, client, "deployments", "default", "web"); got != 4 {
+		t.Errorf("spec.replicas = %d, want 4", got)
+	}
+	if got := countScaleGets(client); got != 2 {
+		t.Errorf("scale reads = %d, want 2: one by Replicas, one by the second write", got)
+	}
+}
+
+func TestSetReplicasWithoutReadRetriesChange(t *testing.T) {
+	client := newFakeClient(newDeployment("default", "web", 2, 2))
+	// Another writer scales the workload to 5 between the first read of
+	// SetReplicas and its update, once.
+	changes := 1
+	client.PrependReactor("update", "deployments", func(action k8stesting.Action) (bool, runtime.Object, error) {
+		if action.GetSubresource() != "scale" || changes == 0 {
+			return false, nil, nil
+		}
+		changes--
+		// The fake holds its lock while a reactor runs, so the change goes
+		// to the tracker directly.
+		changeInTracker(t, client, "web", 5)
+		return false, nil, nil
+	})
+	target, err := NewWorkloadTarget(client, "default", scaler.ScaleTarget{Name: "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if err := target.SetReplicas(context.Background(), 3); err != nil {
+		t.Fatalf("SetReplicas(3) error = %v", err)
+	}
+
+	if got := specReplicas(t, client, "deployments", "default", "web"); got != 3 {
+		t.Errorf("spec.replicas = %d, want 3 after the retry", got)
+	}
+	if got := scaleUpdates(client, "deployments"); len(got) != 2 {
+		t.Errorf("scale updates = %v, want [3 3]: the conflict and the retry", got)
+	}
+}
+
+func TestReplicasFailureDropsKeptRead(t *testing.T) {
+	client := newFakeClient(newDeployment("default", "web", 2, 2))
+	target, err := NewWorkloadTarget(client, "default", scaler.ScaleTarget{Name: "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := target.Replicas(context.Background()); err != nil {
+		t.Fatalf("Replicas() error = %v", err)
+	}
+	scaleLikeKubectl(t, client, "web", 5)
+	client.PrependReactor("get", "deployments", func(action k8stesting.Action) (bool, runtime.Object, error) {
+		if action.GetSubresource() != "" {
+			return false, nil, nil
+		}
+		return true, nil, apierrors.NewServiceUnavailable("etcd is down")
+	})
+
+	if _, err := target.Replicas(context.Background()); err == nil {
+		t.Fatal("Replicas() error = nil, want the failed read of ready replicas")
+	}
+	// Without a kept read, the write reads the scale afresh.
+	if err := target.SetReplicas(context.Background(), 3); err != nil {
+		t.Fatalf("SetReplicas(3) error = %v, want a fresh read and no conflict", err)
+	}
+	if got := specReplicas(t, client, "deployments", "default", "web"); got != 3 {
+		t.Errorf("spec.replicas = %d, want 3", got)
+	}
+}
+
+// scaleUpdateObjects returns the Scale objects of the recorded updates of
+// a scale subresource.
+func scaleUpdateObjects(client *fake.Clientset) []*autoscalingv1.Scale {
+	var scales []*autoscalingv1.Scale
+	for _, action := range client.Actions() {
+		update, ok := action.(k8stesting.UpdateAction)
+		if !ok || action.GetSubresource() != "scale" {
+			continue
+		}
+		scales = append(scales, update.GetObject().(*autoscalingv1.Scale))
+	}
+	return scales
 }
