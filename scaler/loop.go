@@ -163,7 +163,7 @@ func (s *Scaler) apply(ctx context.Context, d *Decision, pause Pause) {
 		if err := s.cfg.Target.SetReplicas(ctx, d.DesiredReplicas); err != nil {
 			d.TargetErr = err
 			d.Err = errors.Join(d.Err, fmt.Errorf("scaler: set the replicas of %q to %d: %w", s.cfg.Name, d.DesiredReplicas, err))
-			d.note("setting %s failed, so the workload stays at %d; the last active time, failure counts and conditions are updated all the same: %v",
+			d.note("setting %s failed, so this poll left the workload as it was (%d when read); the last active time, failure counts and conditions are updated all the same: %v",
 				replicaCount(d.DesiredReplicas), current, err)
 			return
 		}
