@@ -73,6 +73,8 @@ type relEnv struct {
 	skew  atomic.Int64
 	dnsUp atomic.Bool
 
+	closeOnce sync.Once
+
 	mu    sync.Mutex
 	waits []time.Duration
 	// retries are the amp client's log records of its retries.
@@ -130,6 +132,9 @@ func newRelEnv(t *testing.T, opts relOptions) *relEnv {
 	e.client = newRelClient(t, e, opts, e.keys)
 	e.target = scaler.NewMemoryTarget(relStartReplicas, opts.clock)
 	e.scaler = newRelScaler(t, e, opts)
+	// A test that stops early still closes the server, so that the leak
+	// checks of later tests do not find its goroutines.
+	t.Cleanup(e.close)
 	return e
 }
 
@@ -190,8 +195,10 @@ func newRelScaler(t *testing.T, e *relEnv, opts relOptions) *scaler.Scaler {
 // close stops the server and drops the client's idle connections, so
 // that no goroutine of e is left.
 func (e *relEnv) close() {
-	e.srv.Close()
-	e.transport.CloseIdleConnections()
+	e.closeOnce.Do(func() {
+		e.srv.Close()
+		e.transport.CloseIdleConnections()
+	})
 }
 
 // dial connects to the server. While DNS is down, a name under .invalid

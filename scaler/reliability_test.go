@@ -410,27 +410,33 @@ func measureHeap(t *testing.T, e *relEnv, tc relFault, at time.Time) int64 {
 		defer e.close()
 	}
 
+	failed := 0
 	run := func(n int) {
 		for range n {
 			at = at.Add(relPollInterval)
 			// Faults that the previous poll left unused would pile up.
 			e.srv.ClearFaults()
 			tc.inject(e)
-			received := e.srv.Received()
-			e.retries.take()
 			d, _ := e.scaler.Step(context.Background(), at)
-			if tc.wantFail && d.Err == nil {
-				t.Fatalf("poll at %s did not fail: %s, %d requests, %d faults pending\n%s\nretries: %s",
-					at.Format(time.TimeOnly), d.Action, e.srv.Received()-received, e.srv.PendingFaults(), d.Explain(), e.retries.take())
+			if d.Err != nil {
+				failed++
 			}
 		}
 	}
 	run(heapWarmup)
 	before := heapAfterGC()
+	failed = 0
 	run(heapRuns)
 	after := heapAfterGC()
 	recoverFault(e, tc)
 
+	// An attempt that timed out on the client may reach a loaded server
+	// only after the next poll queued its faults and take one of them, so
+	// a poll of the slow faults now and then succeeds. Nine in ten must
+	// fail for the growth to measure faults.
+	if tc.wantFail && failed < heapRuns*9/10 {
+		t.Errorf("only %d of %d polls of the memory check failed", failed, heapRuns)
+	}
 	growth := int64(after) - int64(before)
 	assert.Less(t, growth, int64(heapMaxGrown), "live heap growth over %d faults", heapRuns)
 	return growth
