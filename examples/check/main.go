@@ -165,11 +165,13 @@ func validateFlags(fs *flag.FlagSet, opts options, set map[string]bool, replicas
 	case replicas < 0 || replicas > 1<<31-1:
 		return fmt.Errorf("-replicas %d is out of range; use a replica count from 0 up", replicas)
 	case opts.server == "" && (opts.sigv4 || opts.region != ""):
-		return errors.New("-sigv4 and -region sign the queries to -server, which is missing; add -server URL")
+		return errors.New("-sigv4 and -region apply only to the queries to -server; add -server URL")
 	case opts.region != "" && !opts.sigv4:
 		return fmt.Errorf("-region %q is set without -sigv4; add -sigv4 to sign the queries", opts.region)
-	case opts.server == "" && (set["time"] || set["replicas"]):
-		return errors.New("-time and -replicas set the queries to -server, which is missing; add -server URL, or remove them for the static check alone")
+	case opts.server == "" && set["time"]:
+		return errors.New("-time applies only to the queries to -server; add -server URL, or drop -time for the static check alone")
+	case opts.server == "" && set["replicas"]:
+		return errors.New("-replicas applies only to the queries to -server; add -server URL, or drop -replicas for the static check alone")
 	case opts.server != "" && !strings.HasPrefix(opts.server, "http://") && !strings.HasPrefix(opts.server, "https://"):
 		return fmt.Errorf("-server %q is not an http or https URL; use a base URL such as http://127.0.0.1:9090", opts.server)
 	}

@@ -74,6 +74,24 @@ Exit codes:
 Flags:
 `
 
+// oneFile is the value of -f, which may be given once only.
+type oneFile string
+
+func (f *oneFile) String() string { return string(*f) }
+
+// Set rejects a second -f. The other commands join several files into one
+// manifest, but replay reads no TriggerAuthentication: it signs with the AWS
+// SDK's default chain for an AMP host or -sigv4, and sends no other
+// authentication.
+func (f *oneFile) Set(value string) error {
+	if *f != "" {
+		return fmt.Errorf("-f %q follows -f %q, but replay reads one ScaledObject file and no TriggerAuthentication; "+
+			"give the ScaledObject's file only (AMP requests are signed with the AWS SDK's default chain)", value, string(*f))
+	}
+	*f = oneFile(value)
+	return nil
+}
+
 // parseFlags reads the command line. Errors and the usage go to stderr.
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var opts options
@@ -83,7 +101,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		fmt.Fprint(fs.Output(), usageText)
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&opts.file, "f", "", "ScaledObject `file` (YAML or JSON); its first trigger is replayed. Without it, the built-in ScaledObject is used")
+	fs.Var((*oneFile)(&opts.file), "f", "ScaledObject `file` (YAML or JSON), given once; its first trigger is replayed. Without it, the built-in ScaledObject is used")
 	fs.StringVar(&opts.server, "server", "", "Prometheus base `URL` or AMP workspace URL; replaces the trigger's serverAddress")
 	fs.StringVar(&opts.server, "url", "", "the same as -server `URL`")
 	fs.StringVar(&opts.query, "query", "", "PromQL `query` that replaces the trigger's query")

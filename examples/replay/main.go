@@ -152,6 +152,11 @@ func replayCommand(ctx context.Context, opts options, stdout, stderr io.Writer, 
 	if err != nil {
 		return err
 	}
+	for _, p := range result.polls {
+		if series.empty(p.decision.Time) {
+			result.emptyPolls++
+		}
+	}
 	if err := writeOutputs(plan, result); err != nil {
 		return err
 	}

@@ -34,6 +34,9 @@ type replayResult struct {
 	minReplicas, maxReplicas int32
 	step                     time.Duration
 	polls                    []poll
+	// emptyPolls counts the polls whose time has no series at all, which
+	// ignoreNullValues reads as 0.
+	emptyPolls int
 }
 
 // replay runs the scaler loop once per step over the plan's range, with
@@ -149,12 +152,17 @@ func writeSummary(w io.Writer, p *plan, r *replayResult) error {
 		fmt.Sprintf("Replayed %s from %s to %s, one poll every %s", r.name, s.first.Format(time.RFC3339), s.last.Format(time.RFC3339), formatStep(r.step)),
 		fmt.Sprintf("Query: %s (threshold %s)", r.query, formatNumber(r.threshold)),
 		fmt.Sprintf("Polls:                      %d (%d failed)", s.polls, s.failedPolls),
+	}
+	if r.emptyPolls > 0 {
+		lines = append(lines, fmt.Sprintf("Polls without a series:     %d; the query returned nothing then, check its metric name, labels and the range", r.emptyPolls))
+	}
+	lines = append(lines,
 		fmt.Sprintf("Scale-ups:                  %d", s.scaleUps),
 		fmt.Sprintf("Scale-downs:                %d", s.scaleDowns),
 		fmt.Sprintf("Max replicas:               %d of maxReplicaCount %d", s.maxReplicas, s.maxReplicaCount),
 		fmt.Sprintf("Minutes at maxReplicaCount: %s", formatNumber(roundCents(s.minutesAtMaxCount))),
 		fmt.Sprintf("Replica-minutes:            %s", formatNumber(roundCents(s.replicaMinutes))),
-	}
+	)
 	if p.opts.csvPath != "" {
 		lines = append(lines, "Wrote "+p.opts.csvPath)
 	}

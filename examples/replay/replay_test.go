@@ -92,12 +92,15 @@ func TestReplayStabilizationDelaysScaleDown(t *testing.T) {
 }
 
 func TestReplayGapReadsAsZero(t *testing.T) {
-	rows, _ := replaySmall(t, []float64{140, -1, 140})
+	rows, stdout := replaySmall(t, []float64{140, -1, 140})
 
 	// A minute without samples is an empty result, which
 	// ignoreNullValues (KEDA's default) reads as 0: inactive.
 	if got := rows[1][1:4]; strings.Join(got, ",") != "0,50,false" {
 		t.Errorf("gap row value, threshold, active = %v, want 0, 50, false", got)
+	}
+	if !strings.Contains(stdout, "Polls without a series:     1;") {
+		t.Errorf("summary does not count the poll without a series:\n%s", stdout)
 	}
 }
 

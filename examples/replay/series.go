@@ -61,6 +61,11 @@ func newSeries(opts promql.ReduceOptions) *series {
 	return &series{vectors: map[int64]model.Vector{}, reduce: opts}
 }
 
+// empty reports whether the range queries returned no series at t.
+func (s *series) empty(t time.Time) bool {
+	return len(s.vectors[t.UnixMilli()]) == 0
+}
+
 // add files the samples of a range query result under their times.
 func (s *series) add(matrix model.Matrix) {
 	for _, stream := range matrix {
