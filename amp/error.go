@@ -49,10 +49,9 @@ type Error struct {
 	// "message" or "Message" field, or the start of an error body that is
 	// not JSON. For a success body that does not decode, or a failure that
 	// the client explains, such as a time limit, it is the client's
-	// description of the cause. A session token that the server's message
-	// quotes, as AWS does in the canonical request of a signature mismatch,
-	// is replaced by "xxxxx", and so is any secret of the Config that the
-	// message quotes, such as a bearer token that a proxy echoes.
+	// description of the cause. A session token that the message quotes is
+	// replaced by "xxxxx", as AWS quotes it for a signature mismatch. So is
+	// any secret of the Config, such as a bearer token that a proxy echoes.
 	Message string
 	// Err is the underlying cause, if any.
 	Err error
