@@ -7,11 +7,12 @@
 // poll to a CSV file, draws the metric and the replica count as an SVG
 // chart, and prints a summary.
 //
-// The ScaledObject comes from -f, or is the one below, whose values the
-// flags -server, -query and -threshold override: a prometheus trigger with
-// threshold 50 and activationThreshold 0, minReplicaCount 1,
-// maxReplicaCount 5, pollingInterval 60 s, cooldownPeriod 300 s and a 600 s
-// scale-down stabilization window. Only the first trigger is replayed.
+// The ScaledObject comes from -f. Without -f it is a built-in one: a
+// prometheus trigger with threshold 50 and activationThreshold 0,
+// minReplicaCount 1, maxReplicaCount 5, pollingInterval 60 s,
+// cooldownPeriod 300 s and a 600 s scale-down stabilization window. The
+// flags -server, -query and -threshold override the trigger's values, and
+// only the first trigger is replayed.
 //
 // Usage:
 //
